@@ -1,0 +1,1 @@
+"""plainpolicy: privacy policies explained in plain language, offline, with verified citations."""

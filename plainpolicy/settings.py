@@ -1,0 +1,114 @@
+"""The one Settings object: defaults, overridden by PLAINPOLICY_* environment variables,
+overridden by explicit values (CLI flags).
+
+This module does not parse command lines or load models; it only holds and validates values.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+ENV_PREFIX = "PLAINPOLICY_"
+BACKENDS = ("llama", "openai", "transformers")
+
+
+def _default_cache() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "plainpolicy"
+
+
+@dataclass(frozen=True)
+class Settings:
+    # where things live
+    corpus_dir: Path = Path("corpus")
+    index_dir: Path = Path(".plainpolicy/index")
+    cache_dir: Path = field(default_factory=_default_cache)
+    # chunking and embedding (changing these invalidates an index)
+    embedder: str = "all-MiniLM-L6-v2"
+    chunk_max_tokens: int = 16
+    chunk_min_tokens: int = 4
+    # search
+    top_k: int = 5
+    dense_weight: float = 0.6
+    context_weight: float = 0.15
+    candidates: int = 50
+    # generation
+    backend: str = "llama"
+    model_path: Path | None = None
+    api_base: str = ""
+    api_model: str = ""
+    api_key: str = ""
+    n_threads: int = 2
+    n_ctx: int = 2048
+    max_tokens: int = 120
+    # answering
+    abstain_below: float = 0.35
+    evidence_sentences: int = 3
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.chunk_min_tokens < self.chunk_max_tokens <= 200:
+            raise ValueError("need 1 <= chunk_min_tokens < chunk_max_tokens <= 200 (the embedder reads 256)")
+        if self.top_k < 1 or self.candidates < self.top_k:
+            raise ValueError("top_k must be >= 1 and candidates >= top_k")
+        if not 0.0 <= self.dense_weight <= 1.0 or not 0.0 <= self.context_weight <= 1.0:
+            raise ValueError("dense_weight and context_weight must be between 0 and 1")
+        if self.backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, not {self.backend!r}")
+        if self.backend == "openai" and not (self.api_base and self.api_model):
+            raise ValueError("the openai backend needs api_base and api_model")
+        if self.n_threads < 1 or self.max_tokens < 1:
+            raise ValueError("n_threads and max_tokens must be positive")
+
+    @property
+    def chunker(self) -> "ChunkerSettings":
+        from retrieval.chunking import ChunkerSettings
+
+        return ChunkerSettings(max_tokens=self.chunk_max_tokens, min_tokens=self.chunk_min_tokens)
+
+    @property
+    def search(self) -> "SearchSettings":
+        from retrieval.search import SearchSettings
+
+        return SearchSettings(top_k=self.top_k, candidates=self.candidates,
+                              dense_weight=self.dense_weight, context_weight=self.context_weight)
+
+    @property
+    def default_model_path(self) -> Path:
+        return self.cache_dir / "models" / "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
+
+    @property
+    def gguf_path(self) -> Path:
+        return self.model_path or self.default_model_path
+
+    @classmethod
+    def load(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> "Settings":
+        """Defaults, then ``PLAINPOLICY_<FIELD>`` variables from ``env``, then non-None ``overrides``."""
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            raw = env.get(ENV_PREFIX + f.name.upper())
+            if raw is not None and raw != "":
+                values[f.name] = _convert(f, raw)
+        for name, value in overrides.items():
+            if value is not None:
+                values[name] = value
+        return cls(**values)
+
+    def replace(self, **changes: Any) -> "Settings":
+        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+def _convert(f: dataclasses.Field, raw: str) -> Any:
+    kind = str(f.type)
+    try:
+        if "Path" in kind:
+            return Path(raw).expanduser()
+        if kind == "int":
+            return int(raw)
+        if kind == "float":
+            return float(raw)
+    except ValueError as exc:
+        raise ValueError(f"{ENV_PREFIX}{f.name.upper()}={raw!r} is not a valid {kind}") from exc
+    return raw

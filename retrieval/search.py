@@ -1,0 +1,122 @@
+"""Hybrid search: dense (FAISS inner product on unit vectors) fused with BM25.
+
+Fusion is a convex combination of the two score lists, each min-max scaled over the
+candidates (the union of each method's top ``candidates`` and their neighbours). A chunk then
+gains ``context_weight`` times the best score of its neighbours in the same section, so a short
+clause that completes a strong one ("In order to ship the goods to you.") ranks near it. The
+weights were chosen on the PolicyQA dev split (see BENCHMARKS.md). This module does not build indexes or answer questions.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+
+import faiss
+import numpy as np
+
+from retrieval.embedding import Embedder
+from retrieval.index import Index, embed_text
+from retrieval.keywords import KeywordIndex
+from retrieval.types import Hit
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    top_k: int = 5
+    candidates: int = 50
+    dense_weight: float = 0.6
+    context_weight: float = 0.15
+
+    def __post_init__(self) -> None:
+        if self.top_k < 1 or self.candidates < 1:
+            raise ValueError("need top_k >= 1 and candidates >= 1")
+        if not (0.0 <= self.dense_weight <= 1.0 and 0.0 <= self.context_weight <= 1.0):
+            raise ValueError("dense_weight and context_weight must be between 0 and 1")
+
+
+class Searcher:
+    """Ranks an index's chunks for a question, across all policies or within one."""
+
+    def __init__(self, index: Index, embedder: Embedder, settings: SearchSettings = SearchSettings()) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.settings = settings
+        self.keywords = KeywordIndex([embed_text(c) for c in index.chunks])
+
+    def search(self, question: str, *, policy_id: str | None = None, k: int | None = None) -> list[Hit]:
+        k = k or self.settings.top_k
+        lo, hi = self._rows(policy_id)
+        if hi <= lo or not question.strip():
+            return []
+        n = min(self.settings.candidates, hi - lo)
+        q = self.embedder.encode([question]).astype(np.float32)
+        dense = self._dense(q, lo, hi, n)
+        bm25 = self.keywords.scores(question)[lo:hi]
+        top_bm25 = np.argpartition(-bm25, n - 1)[:n] if n < hi - lo else np.arange(hi - lo)
+        rows = set(dense) | {int(r) + lo for r in top_bm25 if bm25[r] > 0}
+        rows |= {r + s for r in rows for s in (-1, 1) if lo <= r + s < hi}
+        rows = sorted(rows)
+        missing = [r for r in rows if r not in dense]
+        if missing:
+            vecs = np.stack([self.index.dense.reconstruct(r) for r in missing])
+            dense.update(zip(missing, (vecs @ q[0]).tolist()))
+        w = self.settings.dense_weight
+        fused = w * _minmax(np.array([dense[r] for r in rows])) + (1 - w) * _minmax(np.array([bm25[r - lo] for r in rows]))
+        score = dict(zip(rows, fused.tolist()))
+        final = {r: score[r] + self.settings.context_weight * max(self._neighbour_scores(r, score), default=0.0) for r in rows}
+        order = sorted(rows, key=lambda r: (-final[r], r))[:k]
+        return [Hit(self.index.chunks[r], float(final[r])) for r in order]
+
+    def _neighbour_scores(self, row: int, score: dict[int, float]) -> list[float]:
+        """Scores of the chunks just before and after ``row`` in the same policy and section."""
+        chunk = self.index.chunks[row]
+        return [
+            score[r] for r in (row - 1, row + 1)
+            if r in score and self.index.chunks[r].policy_id == chunk.policy_id and self.index.chunks[r].section == chunk.section
+        ]
+
+    def similarity(self, question: str, hits: list[Hit]) -> list[float]:
+        """Cosine similarity of the question to each hit's chunk (for confidence, not ranking)."""
+        if not hits:
+            return []
+        q = self.embedder.encode([question])[0]
+        rows = [self._row_of(h) for h in hits]
+        return [float(self.index.dense.reconstruct(r) @ q) for r in rows]
+
+    def policy_named_in(self, question: str) -> str | None:
+        """The id of the one policy whose name or id the question mentions, if exactly one is."""
+        text = question.lower()
+        found = {
+            pid for pid, p in self.index.policies.items()
+            if any(re.search(rf"(?<![a-z0-9]){re.escape(n.lower())}(?![a-z0-9])", text) for n in {p.name, pid} if len(n) >= 3)
+        }
+        return found.pop() if len(found) == 1 else None
+
+    def _rows(self, policy_id: str | None) -> tuple[int, int]:
+        if policy_id is None:
+            return 0, len(self.index.chunks)
+        if policy_id not in self.index.ranges:
+            raise KeyError(f"no policy {policy_id!r} in the index; known: {', '.join(sorted(self.index.ranges))}")
+        return self.index.ranges[policy_id]
+
+    def _row_of(self, hit: Hit) -> int:
+        a, b = self.index.ranges[hit.chunk.policy_id]
+        for r in range(a, b):
+            if self.index.chunks[r].id == hit.chunk.id:
+                return r
+        raise KeyError(hit.chunk.id)
+
+    def _dense(self, q: np.ndarray, lo: int, hi: int, n: int) -> dict[int, float]:
+        params = faiss.SearchParameters(sel=faiss.IDSelectorRange(lo, hi))
+        scores, ids = self.index.dense.search(q, n, params=params)
+        return {int(i): float(s) for s, i in zip(scores[0], ids[0]) if i >= 0}
+
+
+def _minmax(x: np.ndarray) -> np.ndarray:
+    if x.size == 0:
+        return x
+    span = float(x.max() - x.min())
+    return (x - x.min()) / span if span > 0 else np.zeros_like(x)
