@@ -5,6 +5,10 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
+export OMP_WAIT_POLICY := PASSIVE
+# A portable llama.cpp build: the default -march=native build crashes on CPUs with AMX
+# (ggml-org/llama.cpp#20824). pip caches the built wheel, so this costs ~6 minutes once.
+export CMAKE_ARGS := -DGGML_NATIVE=OFF
 
 .PHONY: run test setup install model index browser clean
 

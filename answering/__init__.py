@@ -1,0 +1,1 @@
+"""Answering: evidence, the model prompt, checks on what the model writes, and the Answer."""

@@ -1,0 +1,86 @@
+"""Pick the policy sentences that bear on a question, from search hits.
+
+Each hit (a short chunk) is widened to the whole sentence it sits in, and to its clause (line
+or paragraph) for display; the sentence right after each of the best few is added too, since
+policies often give the reason or condition in a short sentence of its own. The candidates are
+then re-scored: half the embedder's similarity of the whole sentence to the question, half the
+search score of the hit it came from. The best few are kept in document order.
+This module does not search, prompt or judge answers.
+"""
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+import numpy as np
+
+from answering.sentences import split_sentences
+from answering.types import Evidence
+from retrieval.types import Hit, Policy
+
+MAX_EVIDENCE_CHARS = 420
+MARGIN = 0.12
+FOLLOW_UPS = 5  # the sentence after each of the best this many hits is a candidate too
+
+Encode = Callable[[Sequence[str]], np.ndarray]
+
+
+def clause_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """The line (paragraph, list item or numbered clause) around ``text[start:end]``."""
+    a = text.rfind("\n", 0, start) + 1
+    b = text.find("\n", end)
+    b = len(text) if b < 0 else b
+    while a < b and text[a].isspace():
+        a += 1
+    while b > a and text[b - 1].isspace():
+        b -= 1
+    return a, b
+
+
+def sentence_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """The sentence(s) of its clause that ``text[start:end]`` overlaps; the chunk itself if they are too long."""
+    ca, cb = clause_span(text, start, end)
+    spans = [(s, e) for s, e in split_sentences(text, ca, cb) if s < end and start < e]
+    if not spans:
+        return start, end
+    a, b = spans[0][0], spans[-1][1]
+    return (a, b) if b - a <= MAX_EVIDENCE_CHARS else (start, end)
+
+
+def next_sentence(text: str, end: int) -> tuple[int, int] | None:
+    """The sentence that starts after ``end`` in the same or the next line, if any."""
+    rest = split_sentences(text, end, min(len(text), end + MAX_EVIDENCE_CHARS))
+    return rest[0] if rest and rest[0][1] - rest[0][0] <= MAX_EVIDENCE_CHARS else None
+
+
+def candidates(hits: list[Hit], policies: dict[str, Policy]) -> list[Evidence]:
+    out: list[Evidence] = []
+
+    def add(pid: str, s: int, e: int, section: str, score: float) -> None:
+        if s < e and not any(c.policy_id == pid and c.start < e and s < c.end for c in out):
+            text = policies[pid].text
+            ca, cb = clause_span(text, s, e)
+            out.append(Evidence(pid, s, e, text[s:e], ca, cb, section, score))
+
+    for rank, hit in enumerate(hits):
+        text = policies[hit.chunk.policy_id].text
+        s, e = sentence_span(text, hit.chunk.start, hit.chunk.end)
+        add(hit.chunk.policy_id, s, e, hit.chunk.section, hit.score)
+        if rank < FOLLOW_UPS and (nxt := next_sentence(text, e)):
+            add(hit.chunk.policy_id, *nxt, hit.chunk.section, 0.9 * hit.score)
+    return out
+
+
+def select_evidence(question: str, hits: list[Hit], policies: dict[str, Policy], limit: int,
+                    encode: Encode, margin: float = MARGIN) -> tuple[list[Evidence], np.ndarray]:
+    """The best ``limit`` sentences (none more than ``margin`` below the best), in document
+    order, and their similarity to the question. Fewer, closer clauses keep a small model on topic."""
+    pool = candidates(hits, policies)
+    if not pool:
+        return [], np.zeros(0, np.float32)
+    vectors = encode([question] + [c.text for c in pool])
+    similarity = vectors[1:] @ vectors[0]
+    search = np.array([c.score for c in pool], dtype=np.float32)
+    score = 0.5 * similarity + 0.5 * search / max(float(search.max()), 1e-6)
+    top = [i for i in np.argsort(-score, kind="stable")[:limit] if score[i] >= score.max() - margin]
+    best = sorted(top, key=lambda i: (pool[i].policy_id, pool[i].start))
+    return [pool[i] for i in best], similarity[best]

@@ -1,0 +1,255 @@
+"""Question in, checked plain-language answer out, streamed sentence by sentence.
+
+retrieve → pick evidence sentences → abstain if the evidence is weak → prompt the model with
+numbered evidence (from ``prompts/``) → check every sentence the model writes before it is
+shown: attribute it to the evidence that supports it (this makes the citations; model-written
+``[n]`` markers are validated, not trusted), remove or reject contact details and numbers the
+evidence does not contain, and reject flipped negations. If nothing survives, fall back to
+quoting the best clause, which cannot be wrong.
+
+This module does not load models or indexes (see ``answering.runtime``) and draws no UI.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import Generator as Gen, Iterator
+
+import numpy as np
+
+import prompts
+from answering import guards
+from answering.evidence import select_evidence
+from answering.readability import word_count
+from answering.types import Answer, Citation, Evidence
+from generation.base import Generator
+from retrieval.search import Searcher
+
+log = logging.getLogger(__name__)
+
+MAX_SENTENCES = 3
+MAX_WORDS = 90
+_YES_NO = re.compile(r"^\s*(do|does|did|is|are|was|were|can|could|will|would|should|may|might|has|have|had)\b", re.I)
+_MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
+_SENTENCE_END = re.compile(r"[.!?](?:\s*\[\d+(?:\s*,\s*\d+)*\])*\s+(?=\S)|\n+")
+_NOT_STATED = re.compile(
+    r"\b(?:do(?:es)?n[o']?t|do(?:es)? not)\s+(?:say|mention|specify|state|address|cover|tell)\b|"
+    r"\bnot (?:mentioned|specified|stated|addressed|covered)\b|\bno (?:information|mention)\b", re.I)
+_LEADS = re.compile(r"^(?:according to (?:the )?(?:clauses?|policy)[^,]*,\s*|the clauses? (?:say|says|state|states) (?:that )?)", re.I)
+
+
+@dataclass(frozen=True)
+class AnswerSettings:
+    top_k: int = 20
+    evidence: int = 3
+    max_tokens: int = 120
+    abstain_below: float = 0.3
+    min_support: float = 0.45
+
+
+class AnswerStream:
+    """Iterate for the answer's text pieces; afterwards ``.answer`` holds the checked Answer."""
+
+    def __init__(self, run: Gen[str, None, Answer]) -> None:
+        self._run = run
+        self.answer: Answer | None = None
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        try:
+            return next(self._run)
+        except StopIteration as stop:
+            self.answer = stop.value
+            raise
+
+    def finish(self) -> Answer:
+        for _ in self:
+            pass
+        assert self.answer is not None
+        return self.answer
+
+
+class Pipeline:
+    def __init__(self, searcher: Searcher, generator: Generator, settings: AnswerSettings = AnswerSettings()) -> None:
+        self.searcher = searcher
+        self.generator = generator
+        self.settings = settings
+
+    @property
+    def policies(self):
+        return self.searcher.index.policies
+
+    def ask(self, question: str, policy_id: str | None = None) -> AnswerStream:
+        return AnswerStream(self._run(question.strip(), policy_id))
+
+    def scope(self, question: str, policy_id: str | None) -> str | None:
+        """The policy to search: the one chosen, else the one the question names, else all."""
+        return policy_id or self.searcher.policy_named_in(question)
+
+    def _run(self, question: str, policy_id: str | None) -> Gen[str, None, Answer]:
+        scope = self.scope(question, policy_id)
+        if not question:
+            return Answer("Please type a question about a privacy policy.", abstained=True, policy_id=scope)
+        hits = self.searcher.search(question, policy_id=scope, k=self.settings.top_k)
+        evidence, relevance = select_evidence(question, hits, self.policies, self.settings.evidence,
+                                              self.searcher.embedder.encode)
+        if not evidence or float(relevance.max()) < self.settings.abstain_below:
+            return (yield from self._abstain(scope, evidence, f"weak evidence ({relevance.max(initial=0):.2f})"))
+
+        checker = _Checker(evidence, self.searcher.embedder, self.settings.min_support)
+        shown: list[str] = []
+        reply = self.generator.stream(self.messages(question, evidence, scope), max_tokens=self.settings.max_tokens, stop=["\n\n"])
+        for sentence in _sentences(reply):
+            if _NOT_STATED.search(sentence) and not shown:
+                return (yield from self._abstain(scope, evidence, "the model found no answer in the clauses"))
+            checked = checker.check(sentence)
+            if checked is None:
+                continue
+            if len(shown) == MAX_SENTENCES or word_count(" ".join(shown + [checked])) > MAX_WORDS:
+                break
+            yield (" " if shown else "") + checked
+            shown.append(checked)
+        if not shown and not checker.wrong:
+            return (yield from self._abstain(scope, evidence, "no sentence of the reply was supported", checker.notes))
+        if not shown:
+            # The model was on topic but got it wrong (flipped a "not", invented a detail):
+            # ask it to reword only the best clause, check that too, and quote the clause if it fails.
+            best = checker.wrong[0]
+            messages = [{"role": "user", "content": prompts.render(
+                "rewrite", policy=self.policies[evidence[best].policy_id].name, clause=_one_line(evidence[best].text))}]
+            for sentence in _sentences(self.generator.stream(messages, max_tokens=60, stop=["\n\n"])):
+                checked = checker.check(sentence, only=best)
+                if checked and len(shown) < 2:
+                    yield (" " if shown else "") + checked
+                    shown.append(checked)
+            if not shown:
+                fallback = checker.fallback(best)
+                yield fallback
+                shown.append(fallback)
+        return Answer(" ".join(shown), tuple(checker.citations(self.policies)), False, scope, tuple(checker.notes))
+
+    def messages(self, question: str, evidence: list[Evidence], scope: str | None) -> list[dict[str, str]]:
+        multi = len({e.policy_id for e in evidence}) > 1
+        lines = [f"[{n}] " + (f"({self.policies[e.policy_id].name}) " if multi else "") + _one_line(e.text)
+                 for n, e in enumerate(evidence, 1)]
+        name = self.policies[scope].name if scope else (self.policies[evidence[0].policy_id].name if not multi else "these")
+        user = prompts.render("user", policy=name, evidence="\n".join(lines), question=reframe(question))
+        return [
+            {"role": "system", "content": prompts.template("system")},
+            {"role": "user", "content": prompts.template("example_user")},
+            {"role": "assistant", "content": prompts.template("example_answer")},
+            {"role": "user", "content": user},
+        ]
+
+    def _abstain_text(self, scope: str | None) -> str:
+        name = f"The {self.policies[scope].name} policy" if scope else "The policy"
+        return f"{name} doesn't say. Here are the closest parts of the policy, so you can check for yourself."
+
+    def _abstain(self, scope: str | None, evidence: list[Evidence], why: str,
+                 notes: list[str] = ()) -> Gen[str, None, Answer]:
+        log.info("abstaining: %s", why)
+        text = self._abstain_text(scope)
+        yield text
+        cites = tuple(_citation(n, e, self.policies, "") for n, e in enumerate(evidence, 1))
+        return Answer(text, cites, True, scope, (*notes, why))
+
+
+class _Checker:
+    """Checks model sentences against the evidence and numbers the citations in order of use."""
+
+    def __init__(self, evidence: list[Evidence], embedder, min_support: float) -> None:
+        self.evidence = evidence
+        self.vectors = embedder.encode([e.text for e in evidence])
+        self.embedder = embedder
+        self.min_support = min_support
+        self.numbers: dict[int, int] = {}  # evidence index -> citation number
+        self.supports: dict[int, str] = {}
+        self.wrong: list[int] = []  # evidence the model contradicted or embellished
+        self.notes: list[str] = []
+
+    def check(self, raw: str, only: int | None = None) -> str | None:
+        """The sentence, cleaned and with its citation marker, or None if it must not be shown."""
+        markers = [int(n) for group in _MARKER.findall(raw) for n in re.split(r"\s*,\s*", group)]
+        sentence = _LEADS.sub("", _MARKER.sub("", raw)).strip()
+        sentence = sentence[:1].upper() + sentence[1:]
+        if word_count(sentence) < 3:
+            return None
+        bad = [m for m in markers if not 1 <= m <= len(self.evidence)]
+        if bad:
+            self.notes.append(f"dropped out-of-range marker(s) {bad}")
+        idx, support = self._attribute(sentence, [m - 1 for m in markers if m not in bad], only)
+        if support < self.min_support:
+            self.notes.append(f"rejected unsupported sentence ({support:.2f}): {sentence!r}")
+            return None
+        ev = self.evidence[idx].text
+        if guards.unsupported_tokens(sentence, [ev]):
+            stripped = guards.strip_unsupported(sentence, [ev])
+            if stripped is None:
+                self.notes.append(f"rejected invented details: {sentence!r}")
+                self.wrong.append(idx)
+                return None
+            self.notes.append(f"removed invented details from {sentence!r}")
+            sentence = stripped
+        if guards.negation_flipped(sentence, ev):
+            self.notes.append(f"rejected flipped negation: {sentence!r}")
+            self.wrong.append(idx)
+            return None
+        number = self.numbers.setdefault(idx, len(self.numbers) + 1)
+        self.supports.setdefault(idx, sentence)
+        body = sentence.rstrip()
+        end = "" if body[-1:] in ".!?" else "."
+        return f"{body}{end} [{number}]"
+
+    def fallback(self, idx: int) -> str:
+        self.notes.append("fell back to quoting the clause")
+        number = self.numbers.setdefault(idx, len(self.numbers) + 1)
+        text = guards.plain_rewording(self.evidence[idx].text)
+        self.supports.setdefault(idx, text)
+        return f"{text} [{number}]"
+
+    def citations(self, policies) -> list[Citation]:
+        order = sorted(self.numbers, key=self.numbers.get)
+        return [_citation(self.numbers[i], self.evidence[i], policies, self.supports.get(i, "")) for i in order]
+
+    def _attribute(self, sentence: str, hinted: list[int], only: int | None) -> tuple[int, float]:
+        """The evidence that best supports the sentence: mean of word overlap and MiniLM cosine.
+
+        A valid model-written marker only breaks near-ties; it is never taken on trust."""
+        cos = self.vectors @ self.embedder.encode([sentence])[0]
+        support = [0.5 * guards.support_score(sentence, e.text) + 0.5 * float(cos[i]) for i, e in enumerate(self.evidence)]
+        allowed = [only] if only is not None else range(len(self.evidence))
+        best = max(allowed, key=lambda i: support[i] + (0.03 if i in hinted else 0.0))
+        return best, support[best]
+
+
+def reframe(question: str) -> str:
+    """Yes/no questions become neutral ("What do the clauses say about this: does X sell ...?"),
+    because the model tends to answer "Yes" to a direct question whatever the clause says."""
+    if _YES_NO.match(question):
+        return prompts.render("reframe_yes_no", question=question[:1].lower() + question[1:])
+    return prompts.render("reframe_open", question=question)
+
+
+def _sentences(pieces: Iterator[str]) -> Iterator[str]:
+    """Complete sentences from a token stream, as soon as each one ends."""
+    buf = ""
+    for piece in pieces:
+        buf += piece
+        while (m := _SENTENCE_END.search(buf)):
+            head, buf = buf[:m.end()].strip(), buf[m.end():]
+            if head:
+                yield head
+    if buf.strip():
+        yield buf.strip()
+
+
+def _one_line(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _citation(number: int, e: Evidence, policies, answer_sentence: str) -> Citation:
+    return Citation(number, e.policy_id, policies[e.policy_id].name, e.section, e.start, e.end, e.text,
+                    e.clause_start, e.clause_end, answer_sentence)

@@ -1,0 +1,50 @@
+"""The records the answering stage produces: Evidence, Citation and Answer.
+
+Data only: nothing here retrieves, prompts or checks.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One policy sentence offered to the model, with the clause (line or paragraph) it sits in."""
+
+    policy_id: str
+    start: int
+    end: int
+    text: str
+    clause_start: int
+    clause_end: int
+    section: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A policy sentence that supports the answer, verbatim: ``policy_text[start:end] == text``.
+
+    ``clause_start``/``clause_end`` give the surrounding clause for display; ``answer_sentence``
+    is the answer sentence it supports ("" for the closest clauses shown with an abstention).
+    """
+
+    number: int
+    policy_id: str
+    policy_name: str
+    section: str
+    start: int
+    end: int
+    text: str
+    clause_start: int
+    clause_end: int
+    answer_sentence: str = ""
+
+
+@dataclass(frozen=True)
+class Answer:
+    text: str
+    citations: tuple[Citation, ...] = field(default_factory=tuple)
+    abstained: bool = False
+    policy_id: str | None = None
+    notes: tuple[str, ...] = ()  # what the checks changed, for logs and tests

@@ -1,0 +1,121 @@
+"""The real default model, through llama.cpp directly and through llama.cpp's own
+OpenAI-compatible server. Slow-ish (a few seconds each) but offline.
+
+A missing model file skips these tests, unless PLAINPOLICY_REQUIRE_MODEL=1 (as in CI), which
+turns the skip into a failure.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Iterator
+
+import httpx
+import pytest
+
+from generation import Generator, LlamaCppGenerator, OpenAICompatGenerator, collect
+from plainpolicy.settings import Settings
+
+pytestmark = pytest.mark.real
+
+CHAT = [
+    {"role": "system", "content": "You explain privacy policies in plain language."},
+    {"role": "user", "content": "In one short sentence: what is a privacy policy?"},
+]
+MAX_TOKENS = 20
+
+
+@pytest.fixture(scope="module")
+def settings() -> Settings:
+    return Settings.load()
+
+
+@pytest.fixture(scope="module")
+def gguf(settings: Settings) -> Path:
+    path = settings.gguf_path
+    if not path.is_file():
+        message = f"model file {path} is missing; run `plainpolicy fetch-model`"
+        if os.environ.get("PLAINPOLICY_REQUIRE_MODEL") == "1":
+            pytest.fail(message + " (PLAINPOLICY_REQUIRE_MODEL=1)")
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture(scope="module")
+def llama(gguf: Path, settings: Settings) -> LlamaCppGenerator:
+    return LlamaCppGenerator(gguf, n_threads=settings.n_threads, n_ctx=settings.n_ctx)
+
+
+def test_llama_streams_a_short_answer(llama: LlamaCppGenerator):
+    assert isinstance(llama, Generator)
+    assert "via llama.cpp" in llama.name
+    pieces = list(llama.stream(CHAT, max_tokens=MAX_TOKENS))
+    text = "".join(pieces)
+    assert pieces and all(isinstance(p, str) for p in pieces)
+    assert text.strip(), "the model produced only whitespace"
+    assert "<|im_end|>" not in text and "<|im_start|>" not in text
+
+
+def test_llama_is_deterministic_and_honours_stop(llama: LlamaCppGenerator):
+    first = collect(llama, CHAT, max_tokens=MAX_TOKENS)
+    assert collect(llama, CHAT, max_tokens=MAX_TOKENS) == first
+    words = first.split()
+    if len(words) >= 3:  # stopping at the third word keeps the first two
+        cut = collect(llama, CHAT, max_tokens=MAX_TOKENS, stop=[" " + words[2]])
+        assert first.startswith(cut) and len(cut) < len(first)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def llama_server(gguf: Path, settings: Settings, tmp_path_factory) -> Iterator[str]:
+    """llama-cpp-python's own server on a free localhost port; yields its /v1 base URL.
+
+    Needs the extra ``llama-cpp-python[server]``; without it the server exits and this fails.
+    """
+    port = _free_port()
+    log_path = tmp_path_factory.mktemp("server") / "server.log"
+    cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf),
+           "--host", "127.0.0.1", "--port", str(port),
+           "--n_threads", str(settings.n_threads), "--n_ctx", str(settings.n_ctx)]
+    env = {**os.environ, "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY", "PASSIVE")}
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
+    base = f"http://127.0.0.1:{port}/v1"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"server exited with {proc.returncode}:\n{log_path.read_text()[-3000:]}")
+            try:
+                if httpx.get(base + "/models", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"server did not answer within 120 s:\n{log_path.read_text()[-3000:]}")
+            time.sleep(0.5)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=15)
+
+
+def test_openai_compatible_server_streams_text(llama_server: str):
+    model = httpx.get(llama_server + "/models", timeout=5).json()["data"][0]["id"]
+    gen = OpenAICompatGenerator(llama_server, model, timeout=120)
+    pieces = list(gen.stream(CHAT, max_tokens=MAX_TOKENS))
+    assert len(pieces) > 1, "expected the reply to arrive in several streamed pieces"
+    assert "".join(pieces).strip()
