@@ -2,7 +2,8 @@
 
 Each hit (a short chunk) is widened to the whole sentence it sits in, and to its clause (line
 or paragraph) for display; the sentence right after each of the best few is added too, since
-policies often give the reason or condition in a short sentence of its own. The candidates are
+policies often give the reason, condition or list in a sentence of its own (a short one is
+joined to the sentence before it: "... will be collected. In order to ship the goods."). The candidates are
 then re-scored: half the embedder's similarity of the whole sentence to the question, half the
 search score of the hit it came from. The best few are kept in document order.
 This module does not search, prompt or judge answers.
@@ -19,6 +20,7 @@ from retrieval.types import Hit, Policy
 
 MAX_EVIDENCE_CHARS = 420
 MARGIN = 0.12
+SHORT_FOLLOW_UP = 25  # words; a follow-up this short is kept with the sentence before it
 FOLLOW_UPS = 5  # the sentence after each of the best this many hits is a candidate too
 
 Encode = Callable[[Sequence[str]], np.ndarray]
@@ -64,9 +66,13 @@ def candidates(hits: list[Hit], policies: dict[str, Policy]) -> list[Evidence]:
     for rank, hit in enumerate(hits):
         text = policies[hit.chunk.policy_id].text
         s, e = sentence_span(text, hit.chunk.start, hit.chunk.end)
-        add(hit.chunk.policy_id, s, e, hit.chunk.section, hit.score)
-        if rank < FOLLOW_UPS and (nxt := next_sentence(text, e)):
-            add(hit.chunk.policy_id, *nxt, hit.chunk.section, 0.9 * hit.score)
+        nxt = next_sentence(text, e) if rank < FOLLOW_UPS else None
+        if nxt and len(text[nxt[0]:nxt[1]].split()) <= SHORT_FOLLOW_UP and "\n\n" not in text[e:nxt[0]]:
+            add(hit.chunk.policy_id, s, nxt[1], hit.chunk.section, hit.score)  # "... collected. In order to ship it."
+        else:
+            add(hit.chunk.policy_id, s, e, hit.chunk.section, hit.score)
+            if nxt:
+                add(hit.chunk.policy_id, *nxt, hit.chunk.section, 0.9 * hit.score)
     return out
 
 

@@ -30,9 +30,10 @@ log = logging.getLogger(__name__)
 
 MAX_SENTENCES = 3
 MAX_WORDS = 90
+CO_CITE_MARGIN = 0.05
 _YES_NO = re.compile(r"^\s*(do|does|did|is|are|was|were|can|could|will|would|should|may|might|has|have|had)\b", re.I)
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
-_SENTENCE_END = re.compile(r"[.!?](?:\s*\[\d+(?:\s*,\s*\d+)*\])*\s+(?=\S)|\n+")
+_SENTENCE_END = re.compile(r"[.!?](?:\s*\[\d+(?:\s*,\s*\d+)*\])*\s+(?=[^\s\[])|\n+")
 _NOT_STATED = re.compile(
     r"\b(?:do(?:es)?n[o']?t|do(?:es)? not)\s+(?:say|mention|specify|state|address|cover|tell)\b|"
     r"\bnot (?:mentioned|specified|stated|addressed|covered)\b|\bno (?:information|mention)\b", re.I)
@@ -180,7 +181,7 @@ class _Checker:
         bad = [m for m in markers if not 1 <= m <= len(self.evidence)]
         if bad:
             self.notes.append(f"dropped out-of-range marker(s) {bad}")
-        idx, support = self._attribute(sentence, [m - 1 for m in markers if m not in bad], only)
+        idx, support, also = self._attribute(sentence, [m - 1 for m in markers if m not in bad], only)
         if support < self.min_support:
             self.notes.append(f"rejected unsupported sentence ({support:.2f}): {sentence!r}")
             return None
@@ -197,11 +198,13 @@ class _Checker:
             self.notes.append(f"rejected flipped negation: {sentence!r}")
             self.wrong.append(idx)
             return None
-        number = self.numbers.setdefault(idx, len(self.numbers) + 1)
-        self.supports.setdefault(idx, sentence)
+        numbers = []
+        for i in [idx] + [j for j in also if j != idx]:
+            numbers.append(self.numbers.setdefault(i, len(self.numbers) + 1))
+            self.supports.setdefault(i, sentence)
         body = sentence.rstrip()
         end = "" if body[-1:] in ".!?" else "."
-        return f"{body}{end} [{number}]"
+        return f"{body}{end} " + "".join(f"[{n}]" for n in numbers)
 
     def fallback(self, idx: int) -> str:
         self.notes.append("fell back to quoting the clause")
@@ -214,15 +217,18 @@ class _Checker:
         order = sorted(self.numbers, key=self.numbers.get)
         return [_citation(self.numbers[i], self.evidence[i], policies, self.supports.get(i, "")) for i in order]
 
-    def _attribute(self, sentence: str, hinted: list[int], only: int | None) -> tuple[int, float]:
-        """The evidence that best supports the sentence: mean of word overlap and MiniLM cosine.
-
-        A valid model-written marker only breaks near-ties; it is never taken on trust."""
+    def _attribute(self, sentence: str, hinted: list[int], only: int | None) -> tuple[int, float, list[int]]:
+        """The evidence that best supports the sentence (mean of word overlap and MiniLM cosine),
+        its support, and any other evidence that supports it nearly as well (cited too, since a
+        sentence may join two clauses). A model-written marker only breaks near-ties; it is never
+        taken on trust."""
         cos = self.vectors @ self.embedder.encode([sentence])[0]
         support = [0.5 * guards.support_score(sentence, e.text) + 0.5 * float(cos[i]) for i, e in enumerate(self.evidence)]
-        allowed = [only] if only is not None else range(len(self.evidence))
+        allowed = [only] if only is not None else list(range(len(self.evidence)))
         best = max(allowed, key=lambda i: support[i] + (0.03 if i in hinted else 0.0))
-        return best, support[best]
+        floor = max(self.min_support, support[best] - CO_CITE_MARGIN)
+        also = [i for i in allowed if i != best and support[i] >= floor]
+        return best, support[best], also
 
 
 def reframe(question: str) -> str:

@@ -31,7 +31,24 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _overrides(args: argparse.Namespace) -> dict:
-    return {}
+    """Model flags, when given, override the environment; --api-base switches to the HTTP back end."""
+    out = {}
+    if getattr(args, "model", None):
+        out["model_path"] = args.model
+        out.setdefault("backend", "transformers" if args.model.is_dir() else "llama")
+    if getattr(args, "api_base", None):
+        out |= {"backend": "openai", "api_base": args.api_base, "api_model": args.api_model, "api_key": args.api_key}
+    if getattr(args, "backend", None):
+        out["backend"] = args.backend
+    return out
+
+
+def _model_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", type=Path, default=None, help="a GGUF file (llama.cpp) or a Hugging Face model folder (transformers)")
+    p.add_argument("--backend", choices=["llama", "openai", "transformers"], default=None)
+    p.add_argument("--api-base", default=None, help="OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1")
+    p.add_argument("--api-model", default=None, help="model name on that server")
+    p.add_argument("--api-key", default=None, help="API key for that server, if it needs one")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -55,6 +72,19 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("-k", type=int, default=None, help="how many clauses (default 5)")
     s.add_argument("--json", action="store_true", help="print JSON")
     s.set_defaults(func=cmd_search)
+
+    s = sub.add_parser("ask", help="answer a question in plain language, with citations")
+    s.add_argument("question")
+    s.add_argument("--policy", default=None, help="policy id to answer from (default: the one the question names, else all)")
+    s.add_argument("--json", action="store_true", help="print the answer as JSON")
+    _model_flags(s)
+    s.set_defaults(func=cmd_ask)
+
+    s = sub.add_parser("eval-answers", help="answer benchmark on a SQuAD-style file")
+    s.add_argument("file", type=Path)
+    s.add_argument("--out", type=Path, required=True, help="JSON lines output, one per question")
+    _model_flags(s)
+    s.set_defaults(func=cmd_eval_answers)
 
     s = sub.add_parser("fetch-model", help="download, join and verify the default model (once)")
     s.set_defaults(func=cmd_fetch_model)
@@ -129,6 +159,42 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
         print(f"    {h.chunk.text}\n")
     if not hits:
         print("No matching clauses.")
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from answering.runtime import load_pipeline
+
+    pipeline = load_pipeline(settings)
+    stream = pipeline.ask(args.question, policy_id=args.policy)
+    if args.json:
+        answer = stream.finish()
+        print(json.dumps({"answer": answer.text, "abstained": answer.abstained, "policy_id": answer.policy_id,
+                          "citations": [c.__dict__ for c in answer.citations]}, indent=2, ensure_ascii=False))
+        return 0
+    for piece in stream:
+        print(piece, end="", flush=True)
+    answer = stream.answer
+    print("\n")
+    label = "Closest clauses" if answer.abstained else "Sources"
+    if answer.citations:
+        print(f"{label}:")
+    for c in answer.citations:
+        print(f"[{c.number}] {c.policy_name} · {c.section or 'Policy'} · chars {c.start}-{c.end}")
+        print(f"    {c.text}")
+    return 0
+
+
+def cmd_eval_answers(args: argparse.Namespace, settings: Settings) -> int:
+    from answering.evaluate import eval_answers
+    from answering.runtime import answer_settings
+    from generation import make_generator
+    from retrieval.embedding import MiniLMEmbedder
+    from retrieval.runtime import index_config
+
+    summary = eval_answers(args.file, args.out, MiniLMEmbedder(), make_generator(settings), index_config(settings),
+                           settings.search, answer_settings(settings))
+    print(json.dumps(summary, indent=2))
     return 0
 
 

@@ -16,6 +16,7 @@ import faiss
 import numpy as np
 
 from retrieval.embedding import Embedder
+from retrieval.expansion import expand
 from retrieval.index import Index, embed_text
 from retrieval.keywords import KeywordIndex
 from retrieval.types import Hit
@@ -29,6 +30,7 @@ class SearchSettings:
     candidates: int = 50
     dense_weight: float = 0.6
     context_weight: float = 0.15
+    expand: bool = True
 
     def __post_init__(self) -> None:
         if self.top_k < 1 or self.candidates < 1:
@@ -54,7 +56,7 @@ class Searcher:
         n = min(self.settings.candidates, hi - lo)
         q = self.embedder.encode([question]).astype(np.float32)
         dense = self._dense(q, lo, hi, n)
-        bm25 = self.keywords.scores(question)[lo:hi]
+        bm25 = self.keywords.scores(expand(question) if self.settings.expand else question)[lo:hi]
         top_bm25 = np.argpartition(-bm25, n - 1)[:n] if n < hi - lo else np.arange(hi - lo)
         rows = set(dense) | {int(r) + lo for r in top_bm25 if bm25[r] > 0}
         rows |= {r + s for r in rows for s in (-1, 1) if lo <= r + s < hi}

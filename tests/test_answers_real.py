@@ -1,0 +1,59 @@
+"""End to end with the real embedder, index and default model: the answers a person would get."""
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from plainpolicy.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.real
+
+
+@pytest.fixture(scope="module")
+def pipeline(tmp_path_factory, real_embedder):
+    settings = Settings.load(env={}, index_dir=tmp_path_factory.mktemp("index"))
+    if not settings.gguf_path.exists():
+        if os.environ.get("PLAINPOLICY_REQUIRE_MODEL") == "1":
+            pytest.fail(f"default model missing at {settings.gguf_path}; run `make model`")
+        pytest.skip("default model not downloaded")
+    from answering.runtime import load_pipeline
+    from retrieval.runtime import index_corpus, open_searcher
+
+    index_corpus(settings, ROOT / "corpus", embedder=real_embedder)
+    from answering.pipeline import Pipeline
+    from answering.runtime import answer_settings
+    from generation import make_generator
+
+    return Pipeline(open_searcher(settings, real_embedder), make_generator(settings), answer_settings(settings))
+
+
+def test_never_sell_is_not_flipped(pipeline):
+    answer = pipeline.ask("Does 123RF sell my data?").finish()
+    assert answer.policy_id == "123rf" and not answer.abstained
+    assert re.search(r"\b(not|never|won't)\b", answer.text), answer.text
+    assert not re.match(r"\W*yes\b", answer.text, re.I)
+    text = pipeline.policies["123rf"].text
+    assert any("never sell your Personal Information" in c.text and text[c.start:c.end] == c.text for c in answer.citations)
+
+
+def test_unanswerable_question_abstains_with_closest_clauses(pipeline):
+    answer = pipeline.ask("Does PanoramaStock track my GPS location?").finish()
+    assert answer.abstained and "doesn't say" in answer.text and answer.citations
+
+
+def test_seed_answers_are_short_cited_and_plain(pipeline):
+    from answering.readability import word_count
+
+    data = json.loads((ROOT / "tests" / "data" / "seed_qa_dev.json").read_text())["data"]
+    ids = {"optokingdom": "optokingdom", "123rf": "123rf", "paletten": "paletten", "panoramastock": "panoramastock", "picroma": "picroma"}
+    for doc in data[:2]:
+        for q in doc["paragraphs"][0]["qas"]:
+            answer = pipeline.ask(q["question"], policy_id=ids[doc["title"]]).finish()
+            assert word_count(answer.text) <= 90
+            for c in answer.citations:
+                assert pipeline.policies[c.policy_id].text[c.start:c.end] == c.text
+            if not answer.abstained:
+                assert re.search(r"\[\d\]", answer.text)
