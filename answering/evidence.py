@@ -21,7 +21,7 @@ from retrieval.types import Hit, Policy
 MAX_EVIDENCE_CHARS = 420
 MARGIN = 0.12
 SHORT_FOLLOW_UP = 25  # words; a follow-up this short is kept with the sentence before it
-FOLLOW_UPS = 5  # the sentence after each of the best this many hits is a candidate too
+FOLLOW_UPS = 10  # the sentence after each of the best this many hits is a candidate too
 
 Encode = Callable[[Sequence[str]], np.ndarray]
 

@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 MAX_SENTENCES = 3
 MAX_WORDS = 90
 CO_CITE_MARGIN = 0.05
+LONG_SENTENCE_WORDS = 18
 _YES_NO = re.compile(r"^\s*(do|does|did|is|are|was|were|can|could|will|would|should|may|might|has|have|had)\b", re.I)
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
 _SENTENCE_END = re.compile(r"[.!?](?:\s*\[\d+(?:\s*,\s*\d+)*\])*\s+(?=[^\s\[])|\n+")
@@ -109,6 +110,8 @@ class Pipeline:
             checked = checker.check(sentence)
             if checked is None:
                 continue
+            if word_count(checked) > LONG_SENTENCE_WORDS:  # most likely a copied clause: ask for plain words
+                checked = self._reword(checker, checker.last, evidence) or checked
             if len(shown) == MAX_SENTENCES or word_count(" ".join(shown + [checked])) > MAX_WORDS:
                 break
             yield (" " if shown else "") + checked
@@ -119,18 +122,22 @@ class Pipeline:
             # The model was on topic but got it wrong (flipped a "not", invented a detail):
             # ask it to reword only the best clause, check that too, and quote the clause if it fails.
             best = checker.wrong[0]
-            messages = [{"role": "user", "content": prompts.render(
-                "rewrite", policy=self.policies[evidence[best].policy_id].name, clause=_one_line(evidence[best].text))}]
-            for sentence in _sentences(self.generator.stream(messages, max_tokens=60, stop=["\n\n"])):
-                checked = checker.check(sentence, only=best)
-                if checked and len(shown) < 2:
-                    yield (" " if shown else "") + checked
-                    shown.append(checked)
-            if not shown:
-                fallback = checker.fallback(best)
-                yield fallback
-                shown.append(fallback)
+            reworded = self._reword(checker, best, evidence)
+            shown.append(reworded or checker.fallback(best))
+            yield shown[-1]
         return Answer(" ".join(shown), tuple(checker.citations(self.policies)), False, scope, tuple(checker.notes))
+
+    def _reword(self, checker: "_Checker", idx: int, evidence: list[Evidence]) -> str | None:
+        """Ask the model to put one clause in plain words; the result is checked like any answer."""
+        e = evidence[idx]
+        messages = [{"role": "user", "content": prompts.render(
+            "rewrite", policy=self.policies[e.policy_id].name, clause=_one_line(e.text))}]
+        done = []
+        for sentence in _sentences(self.generator.stream(messages, max_tokens=60, stop=["\n\n"])):
+            checked = checker.check(sentence, only=idx)
+            if checked and len(done) < 2:
+                done.append(checked)
+        return " ".join(done) or None
 
     def messages(self, question: str, evidence: list[Evidence], scope: str | None) -> list[dict[str, str]]:
         multi = len({e.policy_id for e in evidence}) > 1
@@ -169,6 +176,7 @@ class _Checker:
         self.numbers: dict[int, int] = {}  # evidence index -> citation number
         self.supports: dict[int, str] = {}
         self.wrong: list[int] = []  # evidence the model contradicted or embellished
+        self.last = 0  # evidence the last checked sentence was attributed to
         self.notes: list[str] = []
 
     def check(self, raw: str, only: int | None = None) -> str | None:
@@ -182,6 +190,7 @@ class _Checker:
         if bad:
             self.notes.append(f"dropped out-of-range marker(s) {bad}")
         idx, support, also = self._attribute(sentence, [m - 1 for m in markers if m not in bad], only)
+        self.last = idx
         if support < self.min_support:
             self.notes.append(f"rejected unsupported sentence ({support:.2f}): {sentence!r}")
             return None

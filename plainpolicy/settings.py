@@ -33,6 +33,7 @@ class Settings:
     top_k: int = 5
     dense_weight: float = 0.6
     context_weight: float = 0.15
+    query_expansion: bool = True
     candidates: int = 50
     # generation
     backend: str = "llama"
@@ -72,7 +73,8 @@ class Settings:
         from retrieval.search import SearchSettings
 
         return SearchSettings(top_k=self.top_k, candidates=self.candidates,
-                              dense_weight=self.dense_weight, context_weight=self.context_weight)
+                              dense_weight=self.dense_weight, context_weight=self.context_weight,
+                              expand=self.query_expansion)
 
     @property
     def default_model_path(self) -> Path:
@@ -109,6 +111,10 @@ def _convert(f: dataclasses.Field, raw: str) -> Any:
             return int(raw)
         if kind == "float":
             return float(raw)
+        if kind == "bool":
+            if raw.lower() not in ("1", "0", "true", "false", "yes", "no"):
+                raise ValueError(raw)
+            return raw.lower() in ("1", "true", "yes")
     except ValueError as exc:
         raise ValueError(f"{ENV_PREFIX}{f.name.upper()}={raw!r} is not a valid {kind}") from exc
     return raw
