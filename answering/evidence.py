@@ -14,7 +14,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from answering.sentences import split_sentences
+from retrieval.sentences import split_sentences
 from answering.types import Evidence
 from retrieval.types import Hit, Policy
 

@@ -2,7 +2,7 @@
 
     grade = 0.39 * (words / sentences) + 11.8 * (syllables / words) - 15.59
 
-Sentences come from ``answering.sentences.split_sentences`` (only pieces with at least one
+Sentences come from ``retrieval.sentences.split_sentences`` (only pieces with at least one
 word count). A word is a whitespace-separated token with a letter or digit in it. Syllables are
 vowel groups with the usual English corrections (silent final e, "-ed", "-es", "-le", "-ion"
 ...) and a short list of exceptions; a number counts one syllable per digit, at most four.
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from answering.sentences import split_sentences
+from retrieval.sentences import split_sentences
 
 __all__ = ["fk_grade", "syllable_count", "word_count"]
 

@@ -16,14 +16,12 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
+from retrieval.sentences import split_sentences
 from retrieval.types import Chunk
 
 TokenCounter = Callable[[str], int]
 
-_ABBREV = {"e.g", "i.e", "etc", "inc", "ltd", "co", "corp", "mr", "ms", "mrs", "dr", "no", "vs", "u.s", "st", "jr", "approx"}
-_SENT_END = re.compile(r"[.!?][\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
 _SOFT_BREAK = re.compile(r"[;,:]\s+")
-_LIST_MARK = re.compile(r"^\s*(?:[-*•·]|\(?[a-zA-Z0-9]{1,3}[.)])\s+")
 
 
 @dataclass(frozen=True)
@@ -138,22 +136,10 @@ def _sections(text: str) -> Iterator[tuple[str, list[tuple[int, int]]]]:
 def _pieces(text: str, units: list[tuple[int, int]], count: TokenCounter, max_tokens: int) -> Iterator[_Piece]:
     for ustart, uend in units:
         first = True
-        for start, end in _sentences(text, ustart, uend):
+        for start, end in split_sentences(text, ustart, uend):
             for s, e in _fit(text, start, end, count, max_tokens):
                 yield _Piece(s, e, count(text[s:e]), first)
                 first = False
-
-
-def _sentences(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
-    pos = start
-    for m in _SENT_END.finditer(text, start, end):
-        word = re.search(r"(\S+)$", text[pos:m.start() + 1])
-        if word and word.group(1).lower().rstrip(".") in _ABBREV:
-            continue
-        yield _strip(text, pos, m.end())
-        pos = m.end()
-    if pos < end:
-        yield _strip(text, pos, end)
 
 
 def _fit(text: str, start: int, end: int, count: TokenCounter, max_tokens: int) -> Iterator[tuple[int, int]]:

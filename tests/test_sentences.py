@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from answering.sentences import split_sentences
+from retrieval.sentences import split_sentences
 
 
 def pieces(text: str, start: int = 0, end: int | None = None) -> list[str]:
