@@ -1,31 +1,341 @@
-"""plainpolicy's browser page (UI only): a search box that shows the clauses that answer it.
+"""plainpolicy's browser page: a chat that answers questions about privacy policies in plain
+words and shows, under every answer, the policy sentences it comes from.
 
-No retrieval logic lives here; it calls ``retrieval.runtime``.
+UI only. Questions, policies and uploads go through ``answering.service.Assistant``; there is no
+retrieval, prompt or answer-checking logic here. The Assistant comes from
+``service.load_assistant()``, called once per process (``st.cache_resource``); tests replace that
+function with one that returns an Assistant built on fakes (see tests/test_app.py).
+
+Policy text is never rendered as markdown or HTML: it is HTML-escaped and placed in ``st.html``.
+Other text from outside the app (questions, answers, policy names) is markdown-escaped.
+Errors are logged with their stack trace; the page shows a short message instead.
 """
 from __future__ import annotations
 
+import html
+import logging
+import re
+from typing import Iterator
+
+import plainpolicy  # noqa: F401  (first: sets OMP_WAIT_POLICY before torch, faiss or llama.cpp load)
 import streamlit as st
 
-from plainpolicy.settings import Settings
-from retrieval.runtime import open_searcher
+from answering import service
+from answering.pipeline import AnswerStream
+from answering.types import Answer, Citation
+from generation.base import GenerationError
+from retrieval.index import IndexError_
 
-st.set_page_config(page_title="plainpolicy", page_icon="📜")
+log = logging.getLogger("plainpolicy.app")
+
+STARTERS = (
+    "Do they sell my data?",
+    "Can I delete my account?",
+    "Who do they share my data with?",
+    "How long do they keep my data?",
+    "Do they use cookies?",
+)
+ALL = ""  # the policy picker's value for "All policies"
+FILE_TYPES = ["txt", "md", "html", "htm", "pdf"]
+ANSWER_FAILED = "Sorry, something went wrong while answering. Please try again, or ask in other words."
+STYLE = """<style>
+.pp-source { font-size: 0.9rem; margin-bottom: 0.4rem; }
+.pp-section { color: rgba(49, 51, 63, 0.65); }
+.pp-num { display: inline-block; min-width: 1.4em; padding: 0 0.35em; margin-right: 0.4em; border-radius: 0.5em;
+  text-align: center; font-size: 0.8rem; font-weight: 600; color: #0054a3; background: rgba(28, 131, 225, 0.1); }
+.pp-clause { white-space: pre-wrap; overflow-wrap: anywhere; line-height: 1.55; font-size: 0.95rem;
+  border-left: 3px solid rgba(49, 51, 63, 0.2); padding-left: 0.8rem; }
+.pp-clause mark, .pp-full mark { background: #fff1a8; color: inherit; padding: 0 0.1em; border-radius: 0.2em; }
+.pp-full { white-space: pre-wrap; overflow-wrap: anywhere; line-height: 1.55; font-size: 0.95rem;
+  max-height: 60vh; overflow-y: auto; padding: 0.8rem; border: 1px solid rgba(49, 51, 63, 0.2); border-radius: 0.5rem; }
+.pp-full summary { cursor: pointer; color: rgba(49, 51, 63, 0.65); margin-bottom: 0.6rem; }
+</style>"""
+
+logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
-@st.cache_resource(show_spinner="Loading the policies…")
-def searcher():
-    return open_searcher(Settings.load())
+@st.cache_resource(show_spinner="Getting ready: loading the policies and the language model "
+                                "(about 10 seconds, only the first time)…")
+def get_assistant() -> service.Assistant:
+    return service.load_assistant()
 
 
-st.title("plainpolicy")
-st.caption("Ask a question about a privacy policy. You will see the clauses that answer it, word for word.")
-s = searcher()
-names = {pid: p.name for pid, p in s.index.policies.items()}
-choice = st.selectbox("Policy", ["All policies", *sorted(names.values())])
-question = st.text_input("Your question", placeholder="Does 123RF sell my data?")
-if question:
-    pid = next((k for k, v in names.items() if v == choice), None) or s.policy_named_in(question)
-    for hit in s.search(question, policy_id=pid):
-        with st.container(border=True):
-            st.markdown(f"**{names[hit.chunk.policy_id]}** · {hit.chunk.section or 'Policy'}")
-            st.text(hit.chunk.text)
+def main() -> None:
+    st.set_page_config(page_title="plainpolicy: privacy policies in plain words", page_icon=":material/policy:")
+    st.html(STYLE)
+    state = st.session_state
+    state.setdefault("messages", [])
+    state.setdefault("form_round", 0)
+    st.title("plainpolicy")
+    st.caption("Ask what a privacy policy says. You get a short answer in plain words, "
+               "and the exact sentences of the policy it comes from.")
+    assistant = load_assistant()
+    if assistant is None:
+        return
+    sidebar(assistant)
+    for i, entry in enumerate(state.messages):
+        show_exchange(i, entry, assistant)
+    typed = st.chat_input("Ask about a privacy policy, e.g. “Does 123RF sell my data?”",
+                          max_chars=500, submit_mode="disable")
+    question = (typed or state.pop("pending", None) or "").strip()
+    if question:
+        answer_now(question, assistant)
+    elif not state.messages:
+        welcome(assistant)
+
+
+def load_assistant() -> service.Assistant | None:
+    try:
+        return get_assistant()
+    except (IndexError_, FileNotFoundError, GenerationError, ValueError) as exc:
+        log.exception("could not start")
+        st.error(f"plainpolicy could not start: {md(str(exc))}")
+    except Exception:
+        log.exception("could not start")
+        st.error("plainpolicy could not start. The details are in the terminal where it runs.")
+    return None
+
+
+# --- sidebar ---------------------------------------------------------------------------------
+
+def sidebar(assistant: service.Assistant) -> None:
+    state = st.session_state
+    names = dict(assistant.policies())
+    if "select_next" in state:  # a policy was just added: select it (before the picker exists)
+        state.policy = state.pop("select_next")
+    if state.get("policy", ALL) not in names:
+        state.policy = ALL
+    with st.sidebar:
+        st.button("New chat", icon=":material/edit_square:", on_click=new_chat, width="stretch")
+        st.selectbox("Which policy?", [ALL, *names], key="policy",
+                     format_func=lambda pid: names.get(pid, "All policies"),
+                     help="Search one policy, or all of them at once.")
+        st.caption("Or name the company in your question (“Does Picroma …”) to search its policy.")
+        if "notice" in state:
+            st.success(state.pop("notice"), icon=":material/check_circle:")
+        with st.expander("Add a policy", icon=":material/note_add:"):
+            add_policy_forms(assistant)
+        st.divider()
+        st.caption(f"Answers are written by **{md(assistant.backend_name)}**, on this computer. "
+                   "Nothing you type leaves it.")
+        st.caption("Every answer shows the policy's own words, so you can check it. This is not legal advice.")
+
+
+def new_chat() -> None:
+    st.session_state.messages = []
+    st.session_state.pop("pending", None)
+
+
+def add_policy_forms(assistant: service.Assistant) -> None:
+    n = st.session_state.form_round  # a new round gives empty forms after a policy was added
+    upload_tab, paste_tab = st.tabs(["Upload a file", "Paste text"])
+    with upload_tab, st.form(f"upload-{n}", border=False):
+        file = st.file_uploader("Policy file (.txt, .md, .html, .pdf)", type=FILE_TYPES, key=f"upload-file-{n}")
+        name = st.text_input("Name (optional)", placeholder="e.g. Acme", max_chars=service.MAX_NAME_CHARS,
+                             key=f"upload-name-{n}", help="Shown in the policy list. Without one, the file name is used.")
+        if st.form_submit_button("Add this policy", type="primary", key=f"upload-add-{n}"):
+            if file is None:
+                st.warning("Please choose a file first.")
+            else:
+                add_policy(assistant, name=name, filename=file.name, data=file.getvalue())
+    with paste_tab, st.form(f"paste-{n}", border=False):
+        name = st.text_input("Name", placeholder="e.g. Acme", max_chars=service.MAX_NAME_CHARS, key=f"paste-name-{n}")
+        text = st.text_area("Policy text", height=160, placeholder="Paste the whole privacy policy here.",
+                            key=f"paste-text-{n}")
+        if st.form_submit_button("Add this policy", type="primary", key=f"paste-add-{n}"):
+            add_policy(assistant, name=name, text=text)
+
+
+def add_policy(assistant: service.Assistant, **policy: str | bytes) -> None:
+    bar = st.progress(0.0, text="Reading the policy…")
+
+    def progress(done: int, total: int) -> None:
+        bar.progress(done / total if total else 1.0, text=f"Indexing: {done} of {total} passages")
+
+    try:
+        added = assistant.add_policy(progress=progress, **policy)
+    except ValueError as exc:  # and PolicyFileError: their messages are written for the user
+        log.info("policy refused: %s", exc)
+        bar.empty()
+        st.error(md(str(exc)), icon=":material/error:")
+        return
+    except Exception:
+        log.exception("could not add a policy")
+        bar.empty()
+        st.error("Sorry, this policy could not be added. The details are in the terminal where plainpolicy runs.")
+        return
+    state = st.session_state
+    state.select_next = added.id
+    state.notice = f"Added “{added.name}”. It is selected above, so you can ask about it now."
+    state.form_round += 1
+    st.rerun()
+
+
+# --- chat ------------------------------------------------------------------------------------
+
+def welcome(assistant: service.Assistant) -> None:
+    listed = and_list([name for _, name in assistant.policies()])
+    with st.chat_message("assistant"):
+        st.markdown(f"Hi! Ask me anything about the privacy policies of {md(listed)}. "
+                    "I answer in plain words and show the exact sentences my answer comes from.")
+        st.markdown("**Not sure what to ask? Try one of these:**")
+        with st.container(horizontal=True):
+            for i, question in enumerate(STARTERS):
+                st.button(question, key=f"starter-{i}", on_click=ask_later, args=(question,))
+
+
+def ask_later(question: str) -> None:
+    st.session_state.pending = question
+
+
+def answer_now(question: str, assistant: service.Assistant) -> None:
+    """Stream the answer to a new question, then show its sources and keep it in the history."""
+    state = st.session_state
+    i = len(state.messages)
+    with st.chat_message("user"):
+        st.markdown(md(question))
+    with st.chat_message("assistant"):
+        chosen = state.policy or None
+        answer, scope_line = None, "Searched all policies"
+        try:
+            scope_line = describe_scope(assistant, chosen, assistant.scope(question, chosen))
+            st.caption(scope_line)
+            waiting = st.empty()
+            waiting.caption(":material/hourglass_top: Reading the policy…")
+            stream = assistant.ask(question, chosen)
+            with st.container(key=f"answer-{i}"):
+                st.write_stream(answer_pieces(stream, waiting))
+            answer = stream.answer
+        except Exception:
+            log.exception("could not answer %r", question)
+            st.error(ANSWER_FAILED, icon=":material/error:")
+        if answer is not None:
+            show_sources(i, answer, assistant)
+    state.messages.append({"question": question, "answer": answer, "scope_line": scope_line})
+
+
+def answer_pieces(stream: AnswerStream, waiting: st.delta_generator.DeltaGenerator) -> Iterator[str]:
+    """The answer's pieces as markdown; the "Reading…" line goes when the first one arrives."""
+    for piece in stream:
+        waiting.empty()
+        yield answer_markdown(piece)
+    waiting.empty()
+
+
+def show_exchange(i: int, entry: dict, assistant: service.Assistant) -> None:
+    with st.chat_message("user"):
+        st.markdown(md(entry["question"]))
+    with st.chat_message("assistant"):
+        st.caption(entry["scope_line"])
+        answer: Answer | None = entry["answer"]
+        if answer is None:
+            st.error(ANSWER_FAILED, icon=":material/error:")
+            return
+        with st.container(key=f"answer-{i}"):
+            st.markdown(answer_markdown(answer.text))
+        show_sources(i, answer, assistant)
+
+
+def describe_scope(assistant: service.Assistant, chosen: str | None, scope: str | None) -> str:
+    if scope is None:
+        return "Searched all policies"
+    name = md(assistant.policy(scope).name)
+    return f"From the **{name}** policy" + ("" if chosen else " (named in your question)")
+
+
+def show_sources(i: int, answer: Answer, assistant: service.Assistant) -> None:
+    if not answer.citations:
+        return
+    names = list(dict.fromkeys(cite.policy_name for cite in answer.citations))
+    policies = f"{md(and_list(names))} polic{'ies' if len(names) > 1 else 'y'}"
+    if answer.abstained:
+        st.markdown(f"**The closest parts of the {policies}.** They do not answer the question directly:")
+    else:
+        st.markdown(f"**Where this comes from** (the {policies}):")
+    for group in by_clause(answer.citations):
+        first, text = group[0], assistant.policy_text(group[0].policy_id)
+        with st.container(border=True, key=f"cite-{i}-{first.number}"):
+            st.html(citation_html(group, text))
+            if st.button("See it in the full policy", key=f"see-{i}-{first.number}", type="tertiary",
+                         icon=":material/article:"):
+                full_policy(group, text)
+
+
+def by_clause(citations: tuple[Citation, ...]) -> list[list[Citation]]:
+    """Citations grouped by the clause they sit in, so that a clause is shown once."""
+    groups: dict[tuple[str, int, int], list[Citation]] = {}
+    for cite in citations:
+        groups.setdefault((cite.policy_id, cite.clause_start, cite.clause_end), []).append(cite)
+    return list(groups.values())
+
+
+def citation_html(group: list[Citation], text: str) -> str:
+    """Source line, then the whole clause with the cited sentences highlighted. All escaped."""
+    first = group[0]
+    a = min(first.clause_start, *(c.start for c in group))
+    b = max(first.clause_end, *(c.end for c in group))
+    numbers = "".join(f'<span class="pp-num">{c.number}</span>' for c in group)
+    section = f' · <span class="pp-section">{esc(first.section)}</span>' if first.section else ""
+    return (f'<div class="pp-source">{numbers}<strong>{esc(first.policy_name)}</strong>{section}</div>'
+            f'<div class="pp-clause">{marked_html(text, a, b, group)}</div>')
+
+
+@st.dialog("In the full policy", width="large")
+def full_policy(group: list[Citation], text: str) -> None:
+    """The whole policy, opening at the quoted clause; the text before it is folded away,
+    since a page without JavaScript cannot scroll to it."""
+    first = group[0]
+    section = f" · {md(first.section)}" if first.section else ""
+    st.markdown(f"**{md(first.policy_name)}** privacy policy{section}")
+    a = min(first.clause_start, *(c.start for c in group))
+    before = (f"<details><summary>Show the text before this part</summary>{policy_html(text[:a])}</details>"
+              if text[:a].strip() else "")
+    st.html(f'<div class="pp-full">{before}{marked_html(text, a, len(text), group)}</div>')
+
+
+def marked_html(text: str, a: int, b: int, group: list[Citation]) -> str:
+    """``text[a:b]`` as escaped HTML, with each cited sentence in ``<mark>``."""
+    parts, at = [], a
+    for cite in sorted(group, key=lambda c: c.start):
+        if cite.end <= at:
+            continue
+        start = max(cite.start, at)
+        parts += [policy_html(text[at:start]), f"<mark>{policy_html(text[start:cite.end])}</mark>"]
+        at = cite.end
+    parts.append(policy_html(text[at:b]))
+    return "".join(parts)
+
+
+# --- text helpers ----------------------------------------------------------------------------
+
+def and_list(names: list[str]) -> str:
+    return f"{', '.join(names[:-1])} and {names[-1]}" if len(names) > 1 else "".join(names)
+
+
+def esc(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+_HEADING_LINE = re.compile(r"^[ \t]*(?:#{1,6}[ \t]+(.+?)|\*\*(.+?)\*\*:?|__(.+?)__:?)[ \t]*$", re.M)
+
+
+def policy_html(text: str) -> str:
+    """Policy text, HTML-escaped, with its heading lines ("# X", "**X**") shown in bold
+    instead of with their markdown marks. Nothing in the text itself becomes markup."""
+    return _HEADING_LINE.sub(lambda m: f"<strong>{next(g for g in m.groups() if g)}</strong>", esc(text))
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-!|~<>$:])")
+
+
+def md(text: str) -> str:
+    """``text`` shown literally by st.markdown: markdown, HTML and Streamlit's extras escaped."""
+    return re.sub(r"^(\s*\d+)\.", r"\1\\.", _MD_SPECIAL.sub(r"\\\1", text), flags=re.M)
+
+
+def answer_markdown(text: str) -> str:
+    """An answer, escaped, with its citation markers ("[1]") shown as badges that match the cards."""
+    return re.sub(r"\\\[(\d+)\\\]", r":blue-badge[\1]", md(text))
+
+
+main()

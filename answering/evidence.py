@@ -16,6 +16,7 @@ import numpy as np
 
 from retrieval.sentences import split_sentences
 from answering.types import Evidence
+from retrieval.chunking import heading_name
 from retrieval.types import Hit, Policy
 
 MAX_EVIDENCE_CHARS = 420
@@ -41,7 +42,7 @@ def clause_span(text: str, start: int, end: int) -> tuple[int, int]:
 def sentence_span(text: str, start: int, end: int) -> tuple[int, int]:
     """The sentence(s) of its clause that ``text[start:end]`` overlaps; the chunk itself if they are too long."""
     ca, cb = clause_span(text, start, end)
-    spans = [(s, e) for s, e in split_sentences(text, ca, cb) if s < end and start < e]
+    spans = [(s, e) for s, e in split_sentences(text, ca, cb) if s < end and start < e and not _heading(text[s:e])]
     if not spans:
         return start, end
     a, b = spans[0][0], spans[-1][1]
@@ -49,9 +50,13 @@ def sentence_span(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def next_sentence(text: str, end: int) -> tuple[int, int] | None:
-    """The sentence that starts after ``end`` in the same or the next line, if any."""
-    rest = split_sentences(text, end, min(len(text), end + MAX_EVIDENCE_CHARS))
-    return rest[0] if rest and rest[0][1] - rest[0][0] <= MAX_EVIDENCE_CHARS else None
+    """The sentence after ``end`` in the same clause (line), if any."""
+    rest = split_sentences(text, end, clause_span(text, end, end)[1])
+    return rest[0] if rest and rest[0][1] - rest[0][0] <= MAX_EVIDENCE_CHARS and not _heading(text[rest[0][0]:rest[0][1]]) else None
+
+
+def _heading(piece: str) -> bool:
+    return heading_name(piece, "a body line follows.") is not None
 
 
 def candidates(hits: list[Hit], policies: dict[str, Policy]) -> list[Evidence]:
@@ -67,7 +72,7 @@ def candidates(hits: list[Hit], policies: dict[str, Policy]) -> list[Evidence]:
         text = policies[hit.chunk.policy_id].text
         s, e = sentence_span(text, hit.chunk.start, hit.chunk.end)
         nxt = next_sentence(text, e) if rank < FOLLOW_UPS else None
-        if nxt and len(text[nxt[0]:nxt[1]].split()) <= SHORT_FOLLOW_UP and "\n\n" not in text[e:nxt[0]]:
+        if nxt and len(text[nxt[0]:nxt[1]].split()) <= SHORT_FOLLOW_UP:
             add(hit.chunk.policy_id, s, nxt[1], hit.chunk.section, hit.score)  # "... collected. In order to ship it."
         else:
             add(hit.chunk.policy_id, s, e, hit.chunk.section, hit.score)

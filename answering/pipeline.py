@@ -88,8 +88,22 @@ class Pipeline:
         return AnswerStream(self._run(question.strip(), policy_id))
 
     def scope(self, question: str, policy_id: str | None) -> str | None:
-        """The policy to search: the one chosen, else the one the question names, else all."""
-        return policy_id or self.searcher.policy_named_in(question)
+        """The policy to search: the company the question names ("Does Picroma ..."), else the
+        one chosen, else all."""
+        return self.searcher.policy_named_in(question) or policy_id
+
+    def warm_up(self) -> None:
+        """Have the model read the fixed start of every prompt (instructions and worked example)
+        once; llama.cpp keeps it and reuses it for later prompts that start the same way."""
+        for _ in self.generator.stream(self._preamble() + [{"role": "user", "content": "Hello"}], max_tokens=1):
+            pass
+
+    def _preamble(self) -> list[dict[str, str]]:
+        return [
+            {"role": "system", "content": prompts.template("system")},
+            {"role": "user", "content": prompts.template("example_user")},
+            {"role": "assistant", "content": prompts.template("example_answer")},
+        ]
 
     def _run(self, question: str, policy_id: str | None) -> Gen[str, None, Answer]:
         scope = self.scope(question, policy_id)
@@ -145,12 +159,7 @@ class Pipeline:
                  for n, e in enumerate(evidence, 1)]
         name = self.policies[scope].name if scope else (self.policies[evidence[0].policy_id].name if not multi else "these")
         user = prompts.render("user", policy=name, evidence="\n".join(lines), question=reframe(question))
-        return [
-            {"role": "system", "content": prompts.template("system")},
-            {"role": "user", "content": prompts.template("example_user")},
-            {"role": "assistant", "content": prompts.template("example_answer")},
-            {"role": "user", "content": user},
-        ]
+        return self._preamble() + [{"role": "user", "content": user}]
 
     def _abstain_text(self, scope: str | None) -> str:
         name = f"The {self.policies[scope].name} policy" if scope else "The policy"

@@ -80,7 +80,7 @@ def test_if_the_rewording_fails_too_the_clause_is_quoted(make):
 
 def test_an_invented_phone_number_is_removed(make):
     pipeline, _ = make("If you have questions about your personal information, write to privacy@acme.example or at 1-800-555-0199.")
-    answer = ask(pipeline, "How can I contact them about my personal information?")
+    answer = ask(pipeline, "Where do I write with questions about my personal information?")
     assert "555" not in answer.text
     assert "privacy@acme.example" in answer.text
     assert any("invented" in n for n in answer.notes)
