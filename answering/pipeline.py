@@ -117,27 +117,40 @@ class Pipeline:
 
         checker = _Checker(evidence, self.searcher.embedder, self.settings.min_support)
         shown: list[str] = []
+        later: list[tuple[str, int | None]] = []  # sentences held back behind one that must be reworded
         reply = self.generator.stream(self.messages(question, evidence, scope), max_tokens=self.settings.max_tokens, stop=["\n\n"])
-        for sentence in _sentences(reply):
-            if _NOT_STATED.search(sentence) and not shown:
-                return (yield from self._abstain(scope, evidence, "the model found no answer in the clauses"))
-            checked = checker.check(sentence)
-            if checked is None:
-                continue
-            if word_count(checked) > LONG_SENTENCE_WORDS:  # most likely a copied clause: ask for plain words
-                checked = self._reword(checker, checker.last, evidence) or checked
-            if len(shown) == MAX_SENTENCES or word_count(" ".join(shown + [checked])) > MAX_WORDS:
+        try:
+            for sentence in _sentences(reply):
+                if _NOT_STATED.search(sentence) and not shown and not later:
+                    return (yield from self._abstain(scope, evidence, "the model found no answer in the clauses"))
+                checked = checker.check(sentence)
+                if checked is None:
+                    continue
+                # A long sentence is most likely a copied clause: it is reworded once the reply is
+                # over (never while it streams: one model, one reply at a time).
+                reword = checker.last if word_count(checked) > LONG_SENTENCE_WORDS else None
+                if later or reword is not None:
+                    later.append((checked, reword))
+                elif _fits(shown, checked):
+                    yield (" " if shown else "") + checked
+                    shown.append(checked)
+                else:
+                    break
+        finally:
+            _close(reply)
+        for checked, reword in later:
+            text = (reword is not None and self._reword(checker, reword, evidence)) or checked
+            if not _fits(shown, text):
                 break
-            yield (" " if shown else "") + checked
-            shown.append(checked)
+            yield (" " if shown else "") + text
+            shown.append(text)
         if not shown and not checker.wrong:
             return (yield from self._abstain(scope, evidence, "no sentence of the reply was supported", checker.notes))
         if not shown:
             # The model was on topic but got it wrong (flipped a "not", invented a detail):
             # ask it to reword only the best clause, check that too, and quote the clause if it fails.
             best = checker.wrong[0]
-            reworded = self._reword(checker, best, evidence)
-            shown.append(reworded or checker.fallback(best))
+            shown.append(self._reword(checker, best, evidence) or checker.fallback(best))
             yield shown[-1]
         return Answer(" ".join(shown), tuple(checker.citations(self.policies)), False, scope, tuple(checker.notes))
 
@@ -147,10 +160,14 @@ class Pipeline:
         messages = [{"role": "user", "content": prompts.render(
             "rewrite", policy=self.policies[e.policy_id].name, clause=_one_line(e.text))}]
         done = []
-        for sentence in _sentences(self.generator.stream(messages, max_tokens=60, stop=["\n\n"])):
-            checked = checker.check(sentence, only=idx)
-            if checked and len(done) < 2:
-                done.append(checked)
+        reply = self.generator.stream(messages, max_tokens=60, stop=["\n\n"])
+        try:
+            for sentence in _sentences(reply):
+                checked = checker.check(sentence, only=idx)
+                if checked and len(done) < 2:
+                    done.append(checked)
+        finally:
+            _close(reply)
         return " ".join(done) or None
 
     def messages(self, question: str, evidence: list[Evidence], scope: str | None) -> list[dict[str, str]]:
@@ -268,6 +285,17 @@ def _sentences(pieces: Iterator[str]) -> Iterator[str]:
                 yield head
     if buf.strip():
         yield buf.strip()
+
+
+def _fits(shown: list[str], sentence: str) -> bool:
+    return len(shown) < MAX_SENTENCES and word_count(" ".join(shown + [sentence])) <= MAX_WORDS
+
+
+def _close(stream: Iterator[str]) -> None:
+    """End a model stream early, so a back end that serves one reply at a time is free again."""
+    close = getattr(stream, "close", None)
+    if close:
+        close()
 
 
 def _one_line(text: str) -> str:

@@ -125,3 +125,36 @@ def test_answers_are_capped_at_three_sentences(make):
     pipeline, _ = make(" ".join([s] * 5))
     answer = ask(pipeline, "Does Acme sell my personal information?")
     assert answer.text.count("[1]") == 3
+
+
+class OneReplyAtATime(ScriptedGenerator):
+    """Fails like a shared llama.cpp model would if a second reply started before the first ended."""
+
+    def __init__(self, replies):
+        super().__init__(replies)
+        self.busy = False
+
+    def stream(self, messages, *, max_tokens, stop=None):
+        assert not self.busy, "a second reply was started while the first was still streaming"
+        pieces = super().stream(messages, max_tokens=max_tokens, stop=stop)
+
+        def run():
+            self.busy = True
+            try:
+                yield from pieces
+            finally:
+                self.busy = False
+        return run()
+
+
+def test_a_copied_long_sentence_is_reworded_after_the_reply_not_during_it(tmp_path, fake_embedder):
+    build_index(tmp_path, [ACME], fake_embedder, CONFIG)
+    searcher = Searcher(load_index(tmp_path, CONFIG), fake_embedder, SearchSettings())
+    long = ("If you have questions about your personal information, you can always write to them at "
+            "privacy@acme.example and they will answer your questions about your personal information.")
+    gen = OneReplyAtATime([long + " If you have questions about your personal information, write to privacy@acme.example.",
+                           "Write to privacy@acme.example with questions about your personal information."])
+    answer = Pipeline(searcher, gen, AnswerSettings(abstain_below=0.1)).ask("Where do I write with questions?", "acme").finish()
+    assert answer.text.startswith("Write to privacy@acme.example")
+    assert answer.text.count("privacy@acme.example") == 2  # the sentence held back behind the reworded one is shown too
+    assert len(gen.calls) == 2
