@@ -1,7 +1,8 @@
 """Where to put ``abstain_below``: the best evidence similarity of answerable and unanswerable
 questions in SQuAD-style files, with no model involved (the model is never asked below it).
 
-Usage: .venv/bin/python scripts/calibrate_abstain.py FILE [FILE ...]
+Usage: .venv/bin/python scripts/calibrate_abstain.py [--every N] FILE [FILE ...]
+(--every N looks at every Nth question only, for speed.)
 """
 from __future__ import annotations
 
@@ -19,13 +20,15 @@ from retrieval.evaluate import iter_policy_indexes  # noqa: E402
 from retrieval.runtime import index_config  # noqa: E402
 
 
-def main(paths: list[str]) -> None:
+def main(paths: list[str], every: int = 1) -> None:
     settings = Settings.load()
     embedder = MiniLMEmbedder()
     answerable, unanswerable = [], []
     for path in paths:
         for policy, questions, searcher in iter_policy_indexes(Path(path), embedder, index_config(settings), settings.search):
-            for q in questions:
+            for n, q in enumerate(questions):
+                if n % every:
+                    continue
                 hits = searcher.search(q.text, policy_id=policy.id, k=20)
                 _, sim = select_evidence(q.text, hits, searcher.index.policies, settings.evidence_sentences, embedder.encode)
                 (answerable if q.answers else unanswerable).append(float(sim.max(initial=0.0)))
@@ -38,4 +41,6 @@ def main(paths: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    args = sys.argv[1:]
+    every = int(args.pop(0)) if args[:1] == ["--every"] and args.pop(0) else 1
+    main(args, every)
