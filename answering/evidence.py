@@ -14,7 +14,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from retrieval.sentences import split_sentences
+from retrieval.sentences import split_sentences, strip_span
 from answering.types import Evidence
 from retrieval.chunking import heading_name
 from retrieval.types import Hit, Policy
@@ -31,12 +31,7 @@ def clause_span(text: str, start: int, end: int) -> tuple[int, int]:
     """The line (paragraph, list item or numbered clause) around ``text[start:end]``."""
     a = text.rfind("\n", 0, start) + 1
     b = text.find("\n", end)
-    b = len(text) if b < 0 else b
-    while a < b and text[a].isspace():
-        a += 1
-    while b > a and text[b - 1].isspace():
-        b -= 1
-    return a, b
+    return strip_span(text, a, len(text) if b < 0 else b)
 
 
 def sentence_span(text: str, start: int, end: int) -> tuple[int, int]:

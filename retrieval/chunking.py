@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
-from retrieval.sentences import split_sentences
+from retrieval.sentences import split_sentences, strip_span
 from retrieval.types import Chunk
 
 TokenCounter = Callable[[str], int]
@@ -76,20 +76,12 @@ def _units(text: str) -> Iterator[tuple[int, int]]:
         while i + 1 < len(spans) and _wrapped(text[start:end], text[spans[i + 1][0]:spans[i + 1][1]], text[end:spans[i + 1][0]]):
             i += 1
             end = spans[i][1]
-        yield _strip(text, start, end)
+        yield strip_span(text, start, end)
         i += 1
 
 
 def _wrapped(line: str, following: str, gap: str) -> bool:
     return gap.count("\n") == 1 and not re.search(r"[.!?:;]\W*$", line) and bool(re.match(r"\s*[a-z]", following))
-
-
-def _strip(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
 
 
 def heading_name(line: str, next_line: str | None = "") -> str | None:
@@ -159,7 +151,7 @@ def _fit(text: str, start: int, end: int, count: TokenCounter, max_tokens: int) 
 
 def _fit_hard(text: str, start: int, end: int, count: TokenCounter, max_tokens: int) -> Iterator[tuple[int, int]]:
     """Halve a span until each half fits."""
-    start, end = _strip(text, start, end)
+    start, end = strip_span(text, start, end)
     if start >= end:
         return
     if count(text[start:end]) <= max_tokens or end - start <= 1:

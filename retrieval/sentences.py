@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["split_sentences"]
+__all__ = ["split_sentences", "strip_span"]
 
 _LINE = re.compile(r"[^\n]*\S[^\n]*")
 _LIST_MARK = re.compile(r"\s*(?:[-*+•·]|\(?(?:\d{1,3}|[A-Za-z]|[ivxIVX]{2,4})[.)])\s+")
@@ -86,7 +86,7 @@ def _is_heading(line: str) -> bool:
 
 def _split_unit(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Sentence spans of one unit (a line, or hard-wrapped lines)."""
-    start, end = _strip(text, start, end)
+    start, end = strip_span(text, start, end)
     if start == end:
         return []
     if _is_heading(text[start:end]):
@@ -102,9 +102,9 @@ def _split_unit(text: str, start: int, end: int) -> list[tuple[int, int]]:
         start = body = lead.end()
     for m in _SENT_END.finditer(text, body, end):
         if m.end() > start and _is_sentence_end(text, start, m, end):
-            spans.append(_strip(text, start, m.end()))
+            spans.append(strip_span(text, start, m.end()))
             start = m.end()
-    spans.append(_strip(text, start, end))
+    spans.append(strip_span(text, start, end))
     return [span for span in spans if span[0] < span[1]]
 
 
@@ -124,7 +124,8 @@ def _is_sentence_end(text: str, sentence_start: int, mark: re.Match[str], end: i
     return True
 
 
-def _strip(text: str, start: int, end: int) -> tuple[int, int]:
+def strip_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """``(start, end)`` narrowed so that ``text[start:end]`` has no white space at either end."""
     while start < end and text[start].isspace():
         start += 1
     while end > start and text[end - 1].isspace():
