@@ -80,14 +80,6 @@ class Searcher:
             if r in score and self.index.chunks[r].policy_id == chunk.policy_id and self.index.chunks[r].section == chunk.section
         ]
 
-    def similarity(self, question: str, hits: list[Hit]) -> list[float]:
-        """Cosine similarity of the question to each hit's chunk (for confidence, not ranking)."""
-        if not hits:
-            return []
-        q = self.embedder.encode([question])[0]
-        rows = [self._row_of(h) for h in hits]
-        return [float(self.index.dense.reconstruct(r) @ q) for r in rows]
-
     def policy_named_in(self, question: str) -> str | None:
         """The id of the one policy whose name or id the question mentions, if exactly one is."""
         text = question.lower()
@@ -103,13 +95,6 @@ class Searcher:
         if policy_id not in self.index.ranges:
             raise KeyError(f"no policy {policy_id!r} in the index; known: {', '.join(sorted(self.index.ranges))}")
         return self.index.ranges[policy_id]
-
-    def _row_of(self, hit: Hit) -> int:
-        a, b = self.index.ranges[hit.chunk.policy_id]
-        for r in range(a, b):
-            if self.index.chunks[r].id == hit.chunk.id:
-                return r
-        raise KeyError(hit.chunk.id)
 
     def _dense(self, q: np.ndarray, lo: int, hi: int, n: int) -> dict[int, float]:
         params = faiss.SearchParameters(sel=faiss.IDSelectorRange(lo, hi))
