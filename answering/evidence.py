@@ -77,16 +77,17 @@ def candidates(hits: list[Hit], policies: dict[str, Policy]) -> list[Evidence]:
 
 
 def select_evidence(question: str, hits: list[Hit], policies: dict[str, Policy], limit: int,
-                    encode: Encode, margin: float = MARGIN) -> tuple[list[Evidence], np.ndarray]:
+                    encode: Encode, margin: float = MARGIN) -> tuple[list[Evidence], np.ndarray, np.ndarray]:
     """The best ``limit`` sentences (none more than ``margin`` below the best), in document
-    order, and their similarity to the question. Fewer, closer clauses keep a small model on topic."""
+    order, their similarity to the question, and their vectors (for checking the answer later).
+    Fewer, closer clauses keep a small model on topic."""
     pool = candidates(hits, policies)
     if not pool:
-        return [], np.zeros(0, np.float32)
+        return [], np.zeros(0, np.float32), np.zeros((0, 0), np.float32)
     vectors = encode([question] + [c.text for c in pool])
     similarity = vectors[1:] @ vectors[0]
     search = np.array([c.score for c in pool], dtype=np.float32)
     score = 0.5 * similarity + 0.5 * search / max(float(search.max()), 1e-6)
     top = [i for i in np.argsort(-score, kind="stable")[:limit] if score[i] >= score.max() - margin]
     best = sorted(top, key=lambda i: (pool[i].policy_id, pool[i].start))
-    return [pool[i] for i in best], similarity[best]
+    return [pool[i] for i in best], similarity[best], vectors[1:][best]

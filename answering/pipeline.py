@@ -110,12 +110,12 @@ class Pipeline:
         if not question:
             return Answer("Please type a question about a privacy policy.", abstained=True, policy_id=scope)
         hits = self.searcher.search(question, policy_id=scope, k=self.settings.top_k)
-        evidence, relevance = select_evidence(question, hits, self.policies, self.settings.evidence,
+        evidence, relevance, vectors = select_evidence(question, hits, self.policies, self.settings.evidence,
                                               self.searcher.embedder.encode)
         if not evidence or float(relevance.max()) < self.settings.abstain_below:
             return (yield from self._abstain(scope, evidence, f"weak evidence ({relevance.max(initial=0):.2f})"))
 
-        checker = _Checker(evidence, self.searcher.embedder, self.settings.min_support)
+        checker = _Checker(evidence, vectors, self.searcher.embedder, self.settings.min_support)
         shown: list[str] = []
         later: list[tuple[str, int | None]] = []  # sentences held back behind one that must be reworded
         reply = self.generator.stream(self.messages(question, evidence, scope), max_tokens=self.settings.max_tokens, stop=["\n\n"])
@@ -194,9 +194,9 @@ class Pipeline:
 class _Checker:
     """Checks model sentences against the evidence and numbers the citations in order of use."""
 
-    def __init__(self, evidence: list[Evidence], embedder, min_support: float) -> None:
+    def __init__(self, evidence: list[Evidence], vectors: np.ndarray, embedder, min_support: float) -> None:
         self.evidence = evidence
-        self.vectors = embedder.encode([e.text for e in evidence])
+        self.vectors = vectors
         self.embedder = embedder
         self.min_support = min_support
         self.numbers: dict[int, int] = {}  # evidence index -> citation number

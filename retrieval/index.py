@@ -149,11 +149,11 @@ def build_index(
     config: IndexConfig,
     *,
     origin: str = "corpus",
-    keep_other_origins: bool = True,
     rebuild: bool = False,
     progress: Progress | None = None,
 ) -> BuildReport:
-    """Make the index hold exactly ``policies`` (plus, by default, those of other origins).
+    """Make the index hold exactly ``policies`` as its policies of ``origin``; those of other
+    origins (a user's uploads, when the corpus is re-indexed) are kept.
 
     ``embedder`` may be a zero-argument factory so that nothing is loaded when nothing changed.
     """
@@ -167,7 +167,7 @@ def build_index(
             old = load_index(index_dir, config)
         except IndexMismatchError as exc:
             log.warning("rebuilding from scratch: %s", exc)
-    if old is not None and keep_other_origins:
+    if old is not None:
         for pid, o in old.origins.items():
             if o != origin and pid not in wanted:
                 wanted[pid], origins[pid] = old.policies[pid], o
