@@ -24,6 +24,7 @@ from answering import service
 from answering.pipeline import AnswerStream
 from answering.types import Answer, Citation
 from generation.base import GenerationError
+from retrieval.chunking import heading_name
 from retrieval.index import IndexError_
 
 log = logging.getLogger("plainpolicy.app")
@@ -316,13 +317,13 @@ def esc(text: str) -> str:
     return html.escape(text, quote=True)
 
 
-_HEADING_LINE = re.compile(r"^[ \t]*(?:#{1,6}[ \t]+(.+?)|\*\*(.+?)\*\*:?|__(.+?)__:?)[ \t]*$", re.M)
-
-
 def policy_html(text: str) -> str:
     """Policy text, HTML-escaped, with its heading lines ("# X", "**X**") shown in bold
     instead of with their markdown marks. Nothing in the text itself becomes markup."""
-    return _HEADING_LINE.sub(lambda m: f"<strong>{next(g for g in m.groups() if g)}</strong>", esc(text))
+    def line_html(line: str) -> str:
+        name = heading_name(line, None)  # None: markdown and bold headings only
+        return f"<strong>{esc(name)}</strong>" if name else esc(line)
+    return "\n".join(line_html(line) for line in text.split("\n"))
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-!|~<>$:])")
