@@ -49,6 +49,8 @@ def eval_answers(path: Path, out: Path, embedder: Embedder, generator: Generator
     with open(out, "w", encoding="utf-8") as f:
         for policy, questions, searcher in iter_policy_indexes(path, embedder, config, search):
             pipeline = Pipeline(searcher, generator, answer)
+            if not rows:  # as the app does at start-up: the model reads the fixed prompt start once
+                pipeline.warm_up()
             for q in questions:
                 start = time.perf_counter()
                 first = None

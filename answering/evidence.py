@@ -5,7 +5,10 @@ or paragraph) for display; the sentence right after each of the best few is adde
 policies often give the reason, condition or list in a sentence of its own (a short one is
 joined to the sentence before it: "... will be collected. In order to ship the goods."). The candidates are
 then re-scored: half the embedder's similarity of the whole sentence to the question, half the
-search score of the hit it came from. The best few are kept in document order.
+search score of the hit it came from. The best few are kept in document order. A list item
+("c) to courts when the law requires it;") means little alone, so it carries the line that
+introduces its list ("We will disclose your data as follows:") as its ``lead``, and that
+lead-in is not offered again as a sentence of its own.
 This module does not search, prompt or judge answers.
 """
 from __future__ import annotations
@@ -14,7 +17,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from retrieval.sentences import split_sentences, strip_span
+from retrieval.sentences import is_list_item, split_sentences, strip_span
 from answering.types import Evidence
 from retrieval.chunking import heading_name
 from retrieval.types import Hit, Policy
@@ -23,6 +26,7 @@ MAX_EVIDENCE_CHARS = 420
 MARGIN = 0.12
 SHORT_FOLLOW_UP = 25  # words; a follow-up this short is kept with the sentence before it
 FOLLOW_UPS = 10  # the sentence after each of the best this many hits is a candidate too
+LEAD_LOOKBACK = 40  # lines; how far above a list item its lead-in ("... as follows:") may be
 
 Encode = Callable[[Sequence[str]], np.ndarray]
 
@@ -50,6 +54,21 @@ def next_sentence(text: str, end: int) -> tuple[int, int] | None:
     return rest[0] if rest and rest[0][1] - rest[0][0] <= MAX_EVIDENCE_CHARS and not _heading(text[rest[0][0]:rest[0][1]]) else None
 
 
+def list_lead(text: str, clause_start: int) -> str:
+    """For a list item starting at ``clause_start``, the line ending in ":" that introduces the
+    list (found by walking up over blank lines and other items); "" for anything else."""
+    end = text.find("\n", clause_start)
+    if not is_list_item(text[clause_start:end if end >= 0 else len(text)]):
+        return ""
+    lines = text[:clause_start].splitlines()[-LEAD_LOOKBACK:]
+    for line in reversed(lines):
+        if not line.strip() or is_list_item(line):
+            continue
+        line = line.strip()
+        return line if line.endswith(":") and len(line) <= MAX_EVIDENCE_CHARS else ""
+    return ""
+
+
 def _heading(piece: str) -> bool:
     return heading_name(piece, "a body line follows.") is not None
 
@@ -61,7 +80,7 @@ def candidates(hits: list[Hit], policies: dict[str, Policy]) -> list[Evidence]:
         if s < e and not any(c.policy_id == pid and c.start < e and s < c.end for c in out):
             text = policies[pid].text
             ca, cb = clause_span(text, s, e)
-            out.append(Evidence(pid, s, e, text[s:e], ca, cb, section, score))
+            out.append(Evidence(pid, s, e, text[s:e], ca, cb, section, score, list_lead(text, ca)))
 
     for rank, hit in enumerate(hits):
         text = policies[hit.chunk.policy_id].text
@@ -73,7 +92,8 @@ def candidates(hits: list[Hit], policies: dict[str, Policy]) -> list[Evidence]:
             add(hit.chunk.policy_id, s, e, hit.chunk.section, hit.score)
             if nxt:
                 add(hit.chunk.policy_id, *nxt, hit.chunk.section, 0.9 * hit.score)
-    return out
+    leads = {(c.policy_id, c.lead) for c in out if c.lead}
+    return [c for c in out if (c.policy_id, c.text) not in leads]
 
 
 def select_evidence(question: str, hits: list[Hit], policies: dict[str, Policy], limit: int,
@@ -84,7 +104,7 @@ def select_evidence(question: str, hits: list[Hit], policies: dict[str, Policy],
     pool = candidates(hits, policies)
     if not pool:
         return [], np.zeros(0, np.float32), np.zeros((0, 0), np.float32)
-    vectors = encode([question] + [c.text for c in pool])
+    vectors = encode([question] + [c.context for c in pool])
     similarity = vectors[1:] @ vectors[0]
     search = np.array([c.score for c in pool], dtype=np.float32)
     score = 0.5 * similarity + 0.5 * search / max(float(search.max()), 1e-6)

@@ -253,6 +253,7 @@ _AUXILIARIES = frozenset("will would shall should can could may might must do do
 _DETERMINERS = frozenset("the a an your our their its his her my this these those any such of no".split())
 _YES_NO = re.compile(r"^\s*(yes|no)\s*[,.!;:—–]", re.IGNORECASE)  # a leading "Yes," / "No."
 _LOOK_BACK = 5
+_COORDINATORS = frozenset("or and nor otherwise".split())
 _VERB_FORMS = {
     form: stem
     for stem, forms in {
@@ -320,11 +321,17 @@ def _verb_mentions(text: str) -> list[tuple[str, bool]]:
 
 def _negated_at(tokens: list[str], index: int) -> bool:
     """A negation shortly before the verb in the same clause ("will never sell", "not rent or
-    sell", "under no circumstances will we sell"), or a negative object after it ("share no data")."""
-    for i in range(index - 1, max(index - 1 - _LOOK_BACK, -1), -1):
+    sell", "under no circumstances will we sell"), or a negative object after it ("share no data").
+    Each "or"/"and" on the way back widens the reach, since a list of verbs shares one "not"."""
+    reach = index - _LOOK_BACK
+    for i in range(index - 1, -1, -1):
+        if i < reach:
+            break
         token = tokens[i]
         if _is_negation(token):
             return True
+        if token in _COORDINATORS:  # "do not sell, trade, license, or otherwise disclose": one scope
+            reach -= 3
         inverted = token in _SUBJECTS and i > 0 and tokens[i - 1] in _AUXILIARIES
         if token in _CLAUSE_STOPS or (token in _SUBJECTS and not inverted):
             break
@@ -366,6 +373,17 @@ def support_score(answer_sentence: str, evidence_sentence: str) -> float:
     have = _content_stems(evidence_sentence)
     found = sum(1 for stem in wanted if _stem_found(stem, have))
     return found / len(wanted)
+
+
+def copied_share(answer_sentence: str, evidence_sentence: str) -> float:
+    """Share (0..1) of the answer's word triples that appear word for word in the evidence: near
+    1.0 for a clause the model copied out instead of explaining."""
+    words, source = _WORD.findall(answer_sentence.lower()), _WORD.findall(evidence_sentence.lower())
+    triples = {tuple(words[i:i + 3]) for i in range(len(words) - 2)}
+    if not triples:
+        return 0.0
+    have = {tuple(source[i:i + 3]) for i in range(len(source) - 2)}
+    return len(triples & have) / len(triples)
 
 
 def best_support(answer_sentence: str, evidence_sentences: list[str]) -> tuple[int | None, float]:

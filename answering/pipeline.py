@@ -25,6 +25,7 @@ from answering.readability import word_count
 from answering.types import Answer, Citation, Evidence
 from generation.base import Generator
 from retrieval.search import Searcher
+from retrieval.sentences import split_sentences
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,8 @@ MAX_SENTENCES = 3
 MAX_WORDS = 90
 CO_CITE_MARGIN = 0.05
 LONG_SENTENCE_WORDS = 18
+COPIED = 0.6  # share of a sentence's word triples found in a clause that makes it a copy
+COPIED_PART = 0.3  # share of a clause sentence's word triples in a copy that makes it part of the copy
 _YES_NO = re.compile(r"^\s*(do|does|did|is|are|was|were|can|could|will|would|should|may|might|has|have|had)\b", re.I)
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
 _SENTENCE_END = re.compile(r"[.!?](?:\s*\[\d+(?:\s*,\s*\d+)*\])*\s+(?=[^\s\[])|\n+")
@@ -117,52 +120,57 @@ class Pipeline:
 
         checker = _Checker(evidence, vectors, self.searcher.embedder, self.settings.min_support)
         shown: list[str] = []
-        later: list[tuple[str, int | None]] = []  # sentences held back behind one that must be reworded
+        copy: int | None = None  # evidence the model started to copy out word for word
+        copied = ""
         reply = self.generator.stream(self.messages(question, evidence, scope), max_tokens=self.settings.max_tokens, stop=["\n\n"])
         try:
-            for sentence in _sentences(reply):
-                if _NOT_STATED.search(sentence) and not shown and not later:
+            for sentence, complete in _sentences(reply, watch_after=LONG_SENTENCE_WORDS):
+                # A long copied clause is not plain language: stop the reply as soon as the copy is
+                # plain to see and ask for a rewording of that clause instead (after the reply is
+                # closed: one model, one reply at a time).
+                if word_count(sentence) > LONG_SENTENCE_WORDS and (copy := checker.copied_from(sentence)) is not None:
+                    copied = sentence
+                    break
+                if not complete:
+                    continue
+                if _NOT_STATED.search(sentence) and not shown:
                     return (yield from self._abstain(scope, evidence, "the model found no answer in the clauses"))
                 checked = checker.check(sentence)
                 if checked is None:
                     continue
-                # A long sentence is most likely a copied clause: it is reworded once the reply is
-                # over (never while it streams: one model, one reply at a time).
-                reword = checker.last if word_count(checked) > LONG_SENTENCE_WORDS else None
-                if later or reword is not None:
-                    later.append((checked, reword))
-                elif _fits(shown, checked):
-                    yield (" " if shown else "") + checked
-                    shown.append(checked)
-                else:
+                if not _fits(shown, checked):
                     break
+                yield (" " if shown else "") + checked
+                shown.append(checked)
         finally:
             _close(reply)
-        for checked, reword in later:
-            text = (reword is not None and self._reword(checker, reword, evidence)) or checked
-            if not _fits(shown, text):
-                break
-            yield (" " if shown else "") + text
-            shown.append(text)
+        if copy is not None:
+            checker.notes.append(f"rewording copied clause {copy + 1}")
+            text = self._reword(checker, copy, evidence, _copied_part(evidence[copy].context, copied)) or checker.fallback(copy)
+            if _fits(shown, text):
+                yield (" " if shown else "") + text
+                shown.append(text)
         if not shown and not checker.wrong:
             return (yield from self._abstain(scope, evidence, "no sentence of the reply was supported", checker.notes))
         if not shown:
             # The model was on topic but got it wrong (flipped a "not", invented a detail):
             # ask it to reword only the best clause, check that too, and quote the clause if it fails.
             best = checker.wrong[0]
-            shown.append(self._reword(checker, best, evidence) or checker.fallback(best))
+            shown.append(self._reword(checker, best, evidence, evidence[best].context) or checker.fallback(best))
             yield shown[-1]
         return Answer(" ".join(shown), tuple(checker.citations(self.policies)), False, scope, tuple(checker.notes))
 
-    def _reword(self, checker: "_Checker", idx: int, evidence: list[Evidence]) -> str | None:
-        """Ask the model to put one clause in plain words; the result is checked like any answer."""
+    def _reword(self, checker: "_Checker", idx: int, evidence: list[Evidence], clause: str) -> str | None:
+        """Ask the model to put ``clause`` (evidence ``idx``, or the part of it the model copied)
+        in plain words; the result is checked like any answer, against that evidence only."""
         e = evidence[idx]
-        messages = [{"role": "user", "content": prompts.render(
-            "rewrite", policy=self.policies[e.policy_id].name, clause=_one_line(e.text))}]
+        # After the same preamble as every question, so llama.cpp keeps it cached for the next one.
+        messages = self._preamble() + [{"role": "user", "content": prompts.render(
+            "rewrite", policy=self.policies[e.policy_id].name, clause=_one_line(clause))}]
         done = []
         reply = self.generator.stream(messages, max_tokens=60, stop=["\n\n"])
         try:
-            for sentence in _sentences(reply):
+            for sentence, _ in _sentences(reply):
                 checked = checker.check(sentence, only=idx)
                 if checked and len(done) < 2:
                     done.append(checked)
@@ -172,7 +180,7 @@ class Pipeline:
 
     def messages(self, question: str, evidence: list[Evidence], scope: str | None) -> list[dict[str, str]]:
         multi = len({e.policy_id for e in evidence}) > 1
-        lines = [f"[{n}] " + (f"({self.policies[e.policy_id].name}) " if multi else "") + _one_line(e.text)
+        lines = [f"[{n}] " + (f"({self.policies[e.policy_id].name}) " if multi else "") + _one_line(e.context)
                  for n, e in enumerate(evidence, 1)]
         name = self.policies[scope].name if scope else (self.policies[evidence[0].policy_id].name if not multi else "these")
         user = prompts.render("user", policy=name, evidence="\n".join(lines), question=reframe(question))
@@ -202,7 +210,6 @@ class _Checker:
         self.numbers: dict[int, int] = {}  # evidence index -> citation number
         self.supports: dict[int, str] = {}
         self.wrong: list[int] = []  # evidence the model contradicted or embellished
-        self.last = 0  # evidence the last checked sentence was attributed to
         self.notes: list[str] = []
 
     def check(self, raw: str, only: int | None = None) -> str | None:
@@ -216,11 +223,10 @@ class _Checker:
         if bad:
             self.notes.append(f"dropped out-of-range marker(s) {bad}")
         idx, support, also = self._attribute(sentence, [m - 1 for m in markers if m not in bad], only)
-        self.last = idx
         if support < self.min_support:
             self.notes.append(f"rejected unsupported sentence ({support:.2f}): {sentence!r}")
             return None
-        ev = self.evidence[idx].text
+        ev = self.evidence[idx].context
         if guards.unsupported_tokens(sentence, [ev]):
             stripped = guards.strip_unsupported(sentence, [ev])
             if stripped is None:
@@ -241,6 +247,12 @@ class _Checker:
         end = "" if body[-1:] in ".!?" else "."
         return f"{body}{end} " + "".join(f"[{n}]" for n in numbers)
 
+    def copied_from(self, sentence: str) -> int | None:
+        """The evidence this (possibly unfinished) sentence copies word for word, if any."""
+        shares = [guards.copied_share(_MARKER.sub("", sentence), e.context) for e in self.evidence]
+        best = max(range(len(shares)), key=shares.__getitem__)
+        return best if shares[best] >= COPIED else None
+
     def fallback(self, idx: int) -> str:
         self.notes.append("fell back to quoting the clause")
         number = self.numbers.setdefault(idx, len(self.numbers) + 1)
@@ -258,7 +270,7 @@ class _Checker:
         sentence may join two clauses). A model-written marker only breaks near-ties; it is never
         taken on trust."""
         cos = self.vectors @ self.embedder.encode([sentence])[0]
-        support = [0.5 * guards.support_score(sentence, e.text) + 0.5 * float(cos[i]) for i, e in enumerate(self.evidence)]
+        support = [0.5 * guards.support_score(sentence, e.context) + 0.5 * float(cos[i]) for i, e in enumerate(self.evidence)]
         allowed = [only] if only is not None else list(range(len(self.evidence)))
         best = max(allowed, key=lambda i: support[i] + (0.03 if i in hinted else 0.0))
         floor = max(self.min_support, support[best] - CO_CITE_MARGIN)
@@ -274,17 +286,29 @@ def reframe(question: str) -> str:
     return prompts.render("reframe_open", question=question)
 
 
-def _sentences(pieces: Iterator[str]) -> Iterator[str]:
-    """Complete sentences from a token stream, as soon as each one ends."""
+def _sentences(pieces: Iterator[str], watch_after: int | None = None) -> Iterator[tuple[str, bool]]:
+    """``(sentence, True)`` for each complete sentence of a token stream, as soon as it ends;
+    with ``watch_after``, also ``(unfinished sentence, False)`` after each piece once the
+    unfinished sentence is longer than that many words."""
     buf = ""
     for piece in pieces:
         buf += piece
         while (m := _SENTENCE_END.search(buf)):
             head, buf = buf[:m.end()].strip(), buf[m.end():]
             if head:
-                yield head
+                yield head, True
+        if watch_after is not None and word_count(buf) > watch_after:
+            yield buf.strip(), False
     if buf.strip():
-        yield buf.strip()
+        yield buf.strip(), True
+
+
+def _copied_part(clause: str, copy: str) -> str:
+    """The sentences of ``clause`` that ``copy`` (perhaps unfinished) reproduces: what to reword,
+    without the clause's other sentences, which may not bear on the question."""
+    parts = [clause[a:b] for a, b in split_sentences(clause)]
+    taken = [p for p in parts if guards.copied_share(p, copy) >= COPIED_PART]
+    return " ".join(taken) or clause
 
 
 def _fits(shown: list[str], sentence: str) -> bool:

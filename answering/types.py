@@ -19,6 +19,12 @@ class Evidence:
     clause_end: int
     section: str
     score: float
+    lead: str = ""  # for a list item, the line that introduces the list ("We may share it with:")
+
+    @property
+    def context(self) -> str:
+        """The sentence as the model and the checks read it: with its list's lead-in, if any."""
+        return f"{self.lead} {self.text}" if self.lead else self.text
 
 
 @dataclass(frozen=True)

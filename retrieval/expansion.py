@@ -42,6 +42,9 @@ POLICY_WORDS: dict[str, str] = {
     "give": "disclose provide share third parties",
     "opt out": "opt-out unsubscribe choice",
     "why": "purpose order to",
+    "ask": "require provide request collect",
+    "asks": "require provide request collect",
+    "need": "require provide necessary",
 }
 _KEYS = sorted(POLICY_WORDS, key=len, reverse=True)
 _PATTERN = re.compile(r"(?<![a-z])(" + "|".join(re.escape(k) for k in _KEYS) + r")(?![a-z])")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["split_sentences", "strip_span"]
+__all__ = ["split_sentences", "strip_span", "is_list_item"]
 
 _LINE = re.compile(r"[^\n]*\S[^\n]*")
 _LIST_MARK = re.compile(r"\s*(?:[-*+•·]|\(?(?:\d{1,3}|[A-Za-z]|[ivxIVX]{2,4})[.)])\s+")
@@ -78,6 +78,11 @@ def _continues(text: str, previous: tuple[int, int], line: tuple[int, int]) -> b
         and not _LIST_MARK.match(current)
         and bool(re.match(r"\s*[a-z]", current))
     )
+
+
+def is_list_item(line: str) -> bool:
+    """True for a line that starts with a list marker ("a) ...", "* ...", "1. ...")."""
+    return bool(_LIST_MARK.match(line))
 
 
 def _is_heading(line: str) -> bool:

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from answering.guards import (
     RiskyToken,
     best_support,
+    copied_share,
     find_risky,
     is_negated,
     negation_flipped,
@@ -312,3 +313,18 @@ def test_plain_rewording_keeps_every_word():
 def test_plain_rewording_of_nothing_raises():
     with pytest.raises(ValueError):
         plain_rewording("  ** ")
+
+
+def test_one_not_covers_a_list_of_verbs():
+    evidence = ("We do not sell, trade, license, or otherwise disclose your specific personal information "
+                "to anyone except as this policy says.")
+    assert not negation_flipped("They do not sell, trade, license or disclose your personal information.", evidence)
+    assert negation_flipped("They sell, trade, license or disclose your personal information.", evidence)
+    assert negation_flipped("Yes, they may disclose your personal information.", evidence)
+
+
+def test_a_copy_and_a_rewording_differ_in_copied_share():
+    clause = "SSL encryption is applied during data transmission to provide a secure and reliable safeguard."
+    assert copied_share("SSL encryption is applied during data transmission to provide a", clause) == 1.0
+    assert copied_share("They use SSL encryption to keep your data safe when it is sent.", clause) < 0.2
+    assert copied_share("Hi.", clause) == 0.0

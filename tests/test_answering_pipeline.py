@@ -147,14 +147,66 @@ class OneReplyAtATime(ScriptedGenerator):
         return run()
 
 
-def test_a_copied_long_sentence_is_reworded_after_the_reply_not_during_it(tmp_path, fake_embedder):
-    build_index(tmp_path, [ACME], fake_embedder, CONFIG)
+SHOP = Policy("shop", "Shop", "# Sharing\n\nWe may share the personal information that you give us with carefully "
+              "selected partners who help us run the shop, deliver your orders and answer your questions.\n")
+
+
+class Counted(OneReplyAtATime):
+    """Also counts how many pieces of each reply were read."""
+
+    def __init__(self, replies):
+        super().__init__(replies)
+        self.read: list[int] = []
+
+    def stream(self, messages, *, max_tokens, stop=None):
+        pieces = super().stream(messages, max_tokens=max_tokens, stop=stop)
+        self.read.append(0)
+
+        def counting():
+            try:
+                for piece in pieces:
+                    self.read[-1] += 1
+                    yield piece
+            finally:
+                pieces.close()
+        return counting()
+
+
+def shop_pipeline(tmp_path, fake_embedder, *replies):
+    build_index(tmp_path, [SHOP], fake_embedder, CONFIG)
     searcher = Searcher(load_index(tmp_path, CONFIG), fake_embedder, SearchSettings())
-    long = ("If you have questions about your personal information, you can always write to them at "
-            "privacy@acme.example and they will answer your questions about your personal information.")
-    gen = OneReplyAtATime([long + " If you have questions about your personal information, write to privacy@acme.example.",
-                           "Write to privacy@acme.example with questions about your personal information."])
-    answer = Pipeline(searcher, gen, AnswerSettings(abstain_below=0.1)).ask("Where do I write with questions?", "acme").finish()
-    assert answer.text.startswith("Write to privacy@acme.example")
-    assert answer.text.count("privacy@acme.example") == 2  # the sentence held back behind the reworded one is shown too
+    gen = Counted(list(replies))
+    return Pipeline(searcher, gen, AnswerSettings(abstain_below=0.1)), gen
+
+
+COPY = ("We may share the personal information that you give us with carefully selected partners who "
+        "help us run the shop, deliver your orders and answer your questions.")
+QUESTION = "Who do they share my personal information with?"
+
+
+def test_a_copied_long_clause_is_cut_short_and_reworded(tmp_path, fake_embedder):
+    pipeline, gen = shop_pipeline(tmp_path, fake_embedder, COPY + " [1] They may share it with partners. [1]",
+                                  "They may share your information with partners who deliver your orders.")
+    answer = pipeline.ask(QUESTION, "shop").finish()
+    assert answer.text == "They may share your information with partners who deliver your orders. [1]"
     assert len(gen.calls) == 2
+    assert gen.read[0] < len(COPY) // 4  # the copy was stopped part-way, not read to the end
+    # The rewording starts with the same preamble as a question, so llama.cpp's cache keeps it.
+    assert gen.calls[1][:3] == gen.calls[0][:3]
+    assert any("rewording copied clause" in note for note in answer.notes)
+
+
+def test_a_long_sentence_in_the_models_own_words_is_kept(tmp_path, fake_embedder):
+    own = ("They can pass what you tell them to a few chosen companies that help them run the shop, "
+           "send your orders and answer your questions. [1]")
+    pipeline, gen = shop_pipeline(tmp_path, fake_embedder, own)
+    answer = pipeline.ask(QUESTION, "shop").finish()
+    assert answer.text == own
+    assert len(gen.calls) == 1
+
+
+def test_a_failed_rewording_quotes_the_clause(tmp_path, fake_embedder):
+    pipeline, gen = shop_pipeline(tmp_path, fake_embedder, COPY, "Call 555-0100 to ask about it.")
+    answer = pipeline.ask(QUESTION, "shop").finish()
+    assert answer.text.startswith("The policy says")
+    assert answer.citations[0].text == COPY
