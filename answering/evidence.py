@@ -8,7 +8,8 @@ then re-scored: half the embedder's similarity of the whole sentence to the ques
 search score of the hit it came from. The best few are kept in document order. A list item
 ("c) to courts when the law requires it;") means little alone, so it carries the line that
 introduces its list ("We will disclose your data as follows:") as its ``lead``, and that
-lead-in is not offered again as a sentence of its own.
+lead-in is not offered again as a sentence of its own. A hit on a heading ("5. Use of cookies")
+is replaced by the first sentence under it.
 This module does not search, prompt or judge answers.
 """
 from __future__ import annotations
@@ -54,14 +55,25 @@ def next_sentence(text: str, end: int) -> tuple[int, int] | None:
     return rest[0] if rest and rest[0][1] - rest[0][0] <= MAX_EVIDENCE_CHARS and not _heading(text[rest[0][0]:rest[0][1]]) else None
 
 
+def first_body_sentence(text: str, end: int) -> tuple[int, int] | None:
+    """The first sentence after ``end`` that is not a heading (within the next few lines)."""
+    for a, b in split_sentences(text, end, min(len(text), end + 2 * MAX_EVIDENCE_CHARS)):
+        if not _heading(text[a:b]):
+            return (a, b) if b - a <= MAX_EVIDENCE_CHARS else None
+    return None
+
+
 def list_lead(text: str, clause_start: int) -> str:
     """For a list item starting at ``clause_start``, the line ending in ":" that introduces the
-    list (found by walking up over blank lines and other items); "" for anything else."""
+    list (found by walking up over blank lines and other items, never past a heading); "" for
+    anything else."""
     end = text.find("\n", clause_start)
     if not is_list_item(text[clause_start:end if end >= 0 else len(text)]):
         return ""
     lines = text[:clause_start].splitlines()[-LEAD_LOOKBACK:]
     for line in reversed(lines):
+        if _heading(line.strip()):  # "2. Information use" starts a new part, not the list's lead
+            return ""
         if not line.strip() or is_list_item(line):
             continue
         line = line.strip()
@@ -85,6 +97,11 @@ def candidates(hits: list[Hit], policies: dict[str, Policy]) -> list[Evidence]:
     for rank, hit in enumerate(hits):
         text = policies[hit.chunk.policy_id].text
         s, e = sentence_span(text, hit.chunk.start, hit.chunk.end)
+        if _heading(text[s:e]):  # "5. Use of cookies" says nothing itself: take what follows it
+            body = first_body_sentence(text, e)
+            if body is None:
+                continue
+            s, e = body
         nxt = next_sentence(text, e) if rank < FOLLOW_UPS else None
         if nxt and len(text[nxt[0]:nxt[1]].split()) <= SHORT_FOLLOW_UP:
             add(hit.chunk.policy_id, s, nxt[1], hit.chunk.section, hit.score)  # "... collected. In order to ship it."

@@ -5,6 +5,8 @@
 * Negation: whether the answer flips the polarity of a content verb (sell, share, collect ...)
   that it shares with the evidence ("will never sell" vs "sells").
 * Lexical support: the share of an answer sentence's content words found in an evidence sentence.
+* Unmentioned topics: topics of the question ("children", "GPS") that the whole policy never
+  mentions; an answer sentence about one claims something the policy does not say.
 * A fallback that quotes an evidence clause verbatim (markdown removed), so it cannot be wrong.
 
 This module does not call a model, retrieve evidence, split sentences or decide what to show.
@@ -21,14 +23,19 @@ from dataclasses import dataclass
 
 __all__ = [
     "RiskyToken",
+    "same_denial",
     "best_support",
+    "content_stems",
+    "copied_share",
     "find_risky",
     "is_negated",
+    "mentions",
     "negation_flipped",
     "plain_rewording",
     "risky_tokens",
     "strip_unsupported",
     "support_score",
+    "unmentioned",
     "unsupported_tokens",
 ]
 
@@ -135,7 +142,9 @@ def _number_occurs(token: str, evidence: str) -> bool:
     if unit:
         pattern += r"[\s-]+" + r"\s+".join(re.escape(w) for w in unit.rstrip("s").split()) + r"s?\b"
     left = r"(?<![\w$€£])" if core[0].isdigit() else r"(?<!\w)"
-    return re.search(left + r"(?<!\d[.,])" + pattern + r"(?!\w)(?![.,]\d)", _number_form(evidence)) is not None
+    # A long number glued to the word before it in the policy ("number85212933") still counts.
+    evidence = re.sub(r"(?<=[a-z]{3})(?=\d{4})", " ", _number_form(evidence))
+    return re.search(left + r"(?<!\d[.,])" + pattern + r"(?!\w)(?![.,]\d)", evidence) is not None
 
 
 def _number_form(text: str) -> str:
@@ -241,7 +250,7 @@ def _mentions_missing_channel(sentence: str, kinds: set[str], evidence: list[str
 
 # --- negation ---------------------------------------------------------------------------------
 
-_TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?|[.;:!?()]")
+_TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?|[.,;:!?()]")
 _NEGATIONS = frozenset({"not", "no", "never", "nor", "neither", "none", "nothing", "nobody", "cannot"})
 _AFTER_VERB_NEGATIONS = frozenset({"no", "nothing", "none"})
 _CLAUSE_STOPS = frozenset(
@@ -299,6 +308,16 @@ def negation_flipped(answer: str, evidence: str) -> bool:
     return False
 
 
+def same_denial(answer: str, evidence: str) -> bool:
+    """True when the answer denies a listed content verb ("They do not sell ...") that the
+    evidence denies too ("will not provide, sell or rent ..."), and flips none: the evidence
+    says the same "not". Only denials count, so an answer that something happens is never
+    matched to a clause other than its own."""
+    said, meant = _polarities(_verb_mentions(answer)), _polarities(_verb_mentions(evidence))
+    shared = said.keys() & meant.keys()
+    return bool(shared) and all(said[v] == meant[v] == {True} for v in shared)
+
+
 def _tokens(text: str) -> list[str]:
     return _TOKEN.findall(text.lower())
 
@@ -322,16 +341,21 @@ def _verb_mentions(text: str) -> list[tuple[str, bool]]:
 def _negated_at(tokens: list[str], index: int) -> bool:
     """A negation shortly before the verb in the same clause ("will never sell", "not rent or
     sell", "under no circumstances will we sell"), or a negative object after it ("share no data").
-    Each "or"/"and" on the way back widens the reach, since a list of verbs shares one "not"."""
-    reach = index - _LOOK_BACK
+    An "or"/"and" in a comma list widens the reach, since a list of verbs shares one "not"
+    ("not sell, trade, or disclose"), but not in "not be able to log in or use"."""
+    reach, listed = _LOOK_BACK, False
     for i in range(index - 1, -1, -1):
-        if i < reach:
-            break
         token = tokens[i]
+        if token == ",":
+            listed = True
+            continue
+        reach -= 1
+        if reach < 0:
+            break
         if _is_negation(token):
             return True
-        if token in _COORDINATORS:  # "do not sell, trade, license, or otherwise disclose": one scope
-            reach -= 3
+        if token in _COORDINATORS and (listed or "," in tokens[max(0, i - 4):i]):
+            reach += 3  # "do not sell, trade, license, or otherwise disclose": one "not" for the list
         inverted = token in _SUBJECTS and i > 0 and tokens[i - 1] in _AUXILIARIES
         if token in _CLAUSE_STOPS or (token in _SUBJECTS and not inverted):
             break
@@ -355,7 +379,7 @@ _STOP_WORDS = frozenset(
     would shall should can could may might must it its this that these those there here we us our
     ours you your yours they them their theirs he him his she her hers i me my which who whom
     whose what when where why how all any some such each every other not no never nor neither
-    none yes company policy says say said""".split()
+    none yes company policy says say said use uses used using get gets got""".split()
 )
 _SUFFIXES = ("ing", "ed", "es", "s")
 _PREFIX = 5
@@ -373,6 +397,46 @@ def support_score(answer_sentence: str, evidence_sentence: str) -> float:
     have = _content_stems(evidence_sentence)
     found = sum(1 for stem in wanted if _stem_found(stem, have))
     return found / len(wanted)
+
+
+def content_stems(text: str) -> set[str]:
+    """The crude stems of the content words of ``text`` (stop words left out)."""
+    return _content_stems(text)
+
+
+# Things people ask about that a policy may simply never mention, each with the words a policy
+# would use for it. Only these are checked: everyday words ("stop", "data") have too many ways
+# of being said for a missing word to mean a missing topic.
+TOPICS: dict[str, str] = {
+    "children": "children child kids kid minors minor age", "kids": "children child kids minors age",
+    "child": "children child kids minors age", "minors": "children child kids minors age",
+    "location": "location geolocation gps", "gps": "location geolocation gps",
+    "biometric": "biometric fingerprint facial face", "fingerprint": "biometric fingerprint",
+    "face": "biometric facial face", "health": "health medical", "medical": "health medical",
+    "camera": "camera photos", "microphone": "microphone audio voice", "voice": "microphone audio voice",
+    "contacts": "contacts address book", "analytics": "analytics", "google": "google",
+    "facebook": "facebook", "advertisers": "advertisers advertising ads marketing",
+    "ads": "advertisers advertising ads marketing", "cookies": "cookies cookie",
+    "police": "police law enforcement authorities court judicial legal",
+    "government": "government authorities law enforcement legal",
+    "courts": "court courts judicial legal law", "ip": "ip", "bank": "bank financial",
+    "insurance": "insurance", "political": "political", "religion": "religion religious",
+}
+
+
+def unmentioned(question: str, policy_stems: set[str]) -> set[str]:
+    """Stems of the question's topic words (see ``TOPICS``) that the policy never uses, in any
+    of the words a policy would use for them: things it says nothing about."""
+    out = set()
+    for word in _WORD.findall(question.lower()):
+        if word in TOPICS and not any(_stem_found(_stem(w), policy_stems) for w in TOPICS[word].split()):
+            out.add(_stem(word))
+    return out
+
+
+def mentions(answer_sentence: str, stems: set[str]) -> list[str]:
+    """The given stems that the answer sentence uses."""
+    return sorted(stem for stem in _content_stems(answer_sentence) if _stem_found(stem, stems))
 
 
 def copied_share(answer_sentence: str, evidence_sentence: str) -> float:

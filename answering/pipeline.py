@@ -82,6 +82,7 @@ class Pipeline:
         self.searcher = searcher
         self.generator = generator
         self.settings = settings
+        self._policy_stems: dict[str, set[str]] = {}
 
     @property
     def policies(self):
@@ -118,7 +119,8 @@ class Pipeline:
         if not evidence or float(relevance.max()) < self.settings.abstain_below:
             return (yield from self._abstain(scope, evidence, f"weak evidence ({relevance.max(initial=0):.2f})"))
 
-        checker = _Checker(evidence, vectors, self.searcher.embedder, self.settings.min_support)
+        never = guards.unmentioned(question, self._stems({e.policy_id for e in evidence}))
+        checker = _Checker(evidence, vectors, self.searcher.embedder, self.settings.min_support, never)
         shown: list[str] = []
         copy: int | None = None  # evidence the model started to copy out word for word
         copied = ""
@@ -160,6 +162,12 @@ class Pipeline:
             yield shown[-1]
         return Answer(" ".join(shown), tuple(checker.citations(self.policies)), False, scope, tuple(checker.notes))
 
+    def _stems(self, policy_ids: set[str]) -> set[str]:
+        """Content-word stems used anywhere in these policies (cached per policy)."""
+        for pid in policy_ids - self._policy_stems.keys():
+            self._policy_stems[pid] = guards.content_stems(self.policies[pid].text)
+        return set().union(*(self._policy_stems[pid] for pid in policy_ids))
+
     def _reword(self, checker: "_Checker", idx: int, evidence: list[Evidence], clause: str) -> str | None:
         """Ask the model to put ``clause`` (evidence ``idx``, or the part of it the model copied)
         in plain words; the result is checked like any answer, against that evidence only."""
@@ -192,7 +200,7 @@ class Pipeline:
 
     def _abstain(self, scope: str | None, evidence: list[Evidence], why: str,
                  notes: list[str] = ()) -> Gen[str, None, Answer]:
-        log.info("abstaining: %s", why)
+        log.info("abstaining: %s %s", why, list(notes))
         text = self._abstain_text(scope)
         yield text
         cites = tuple(_citation(n, e, self.policies, "") for n, e in enumerate(evidence, 1))
@@ -202,8 +210,10 @@ class Pipeline:
 class _Checker:
     """Checks model sentences against the evidence and numbers the citations in order of use."""
 
-    def __init__(self, evidence: list[Evidence], vectors: np.ndarray, embedder, min_support: float) -> None:
+    def __init__(self, evidence: list[Evidence], vectors: np.ndarray, embedder, min_support: float,
+                 never: set[str] = frozenset()) -> None:
         self.evidence = evidence
+        self.never = never  # question words the policy never uses
         self.vectors = vectors
         self.embedder = embedder
         self.min_support = min_support
@@ -222,10 +232,21 @@ class _Checker:
         bad = [m for m in markers if not 1 <= m <= len(self.evidence)]
         if bad:
             self.notes.append(f"dropped out-of-range marker(s) {bad}")
-        idx, support, also = self._attribute(sentence, [m - 1 for m in markers if m not in bad], only)
+        idx, support, also, scores = self._attribute(sentence, [m - 1 for m in markers if m not in bad], only)
         if support < self.min_support:
             self.notes.append(f"rejected unsupported sentence ({support:.2f}): {sentence!r}")
             return None
+        if missing := guards.mentions(sentence, self.never):
+            self.notes.append(f"rejected sentence about {missing}, which the policy never mentions: {sentence!r}")
+            return None
+        agreeing = self._agreeing(sentence, idx, scores, only)
+        if agreeing is None:
+            self.notes.append(f"rejected flipped negation: {sentence!r}")
+            self.wrong.append(idx)
+            return None
+        if agreeing != idx:
+            self.notes.append(f"cited clause {agreeing + 1}, which says the same, not clause {idx + 1}, which does not")
+            idx, also = agreeing, []
         ev = self.evidence[idx].context
         if guards.unsupported_tokens(sentence, [ev]):
             stripped = guards.strip_unsupported(sentence, [ev])
@@ -235,10 +256,6 @@ class _Checker:
                 return None
             self.notes.append(f"removed invented details from {sentence!r}")
             sentence = stripped
-        if guards.negation_flipped(sentence, ev):
-            self.notes.append(f"rejected flipped negation: {sentence!r}")
-            self.wrong.append(idx)
-            return None
         numbers = []
         for i in [idx] + [j for j in also if j != idx]:
             numbers.append(self.numbers.setdefault(i, len(self.numbers) + 1))
@@ -264,7 +281,17 @@ class _Checker:
         order = sorted(self.numbers, key=self.numbers.get)
         return [_citation(self.numbers[i], self.evidence[i], policies, self.supports.get(i, "")) for i in order]
 
-    def _attribute(self, sentence: str, hinted: list[int], only: int | None) -> tuple[int, float, list[int]]:
+    def _agreeing(self, sentence: str, best: int, scores: list[float], only: int | None) -> int | None:
+        """``best`` if the sentence keeps its negations; else another supporting clause that
+        denies the same thing ("will not provide, sell, rent" for "They do not sell"), since a
+        verb can be denied in one clause and not in the next; None if there is none."""
+        if not guards.negation_flipped(sentence, self.evidence[best].context):
+            return best
+        others = sorted((i for i in range(len(self.evidence)) if i != best and only in (None, i)
+                         and scores[i] >= self.min_support), key=lambda i: -scores[i])
+        return next((i for i in others if guards.same_denial(sentence, self.evidence[i].context)), None)
+
+    def _attribute(self, sentence: str, hinted: list[int], only: int | None) -> tuple[int, float, list[int], list[float]]:
         """The evidence that best supports the sentence (mean of word overlap and MiniLM cosine),
         its support, and any other evidence that supports it nearly as well (cited too, since a
         sentence may join two clauses). A model-written marker only breaks near-ties; it is never
@@ -275,7 +302,7 @@ class _Checker:
         best = max(allowed, key=lambda i: support[i] + (0.03 if i in hinted else 0.0))
         floor = max(self.min_support, support[best] - CO_CITE_MARGIN)
         also = [i for i in allowed if i != best and support[i] >= floor]
-        return best, support[best], also
+        return best, support[best], also, support
 
 
 def reframe(question: str) -> str:

@@ -45,7 +45,7 @@ class Settings:
     n_ctx: int = 2048
     max_tokens: int = 120
     # answering
-    abstain_below: float = 0.35
+    abstain_below: float = 0.3
     evidence_sentences: int = 3
 
     def __post_init__(self) -> None:

@@ -7,8 +7,12 @@ from hypothesis import strategies as st
 
 from answering.guards import (
     RiskyToken,
+    same_denial,
     best_support,
+    content_stems,
     copied_share,
+    mentions,
+    unmentioned,
     find_risky,
     is_negated,
     negation_flipped,
@@ -328,3 +332,30 @@ def test_a_copy_and_a_rewording_differ_in_copied_share():
     assert copied_share("SSL encryption is applied during data transmission to provide a", clause) == 1.0
     assert copied_share("They use SSL encryption to keep your data safe when it is sent.", clause) < 0.2
     assert copied_share("Hi.", clause) == 0.0
+
+
+def test_topics_the_policy_never_mentions_are_found():
+    policy = content_stems("We collect your name and e-mail address. Minors may not register. We use cookies.")
+    assert unmentioned("Do they collect my GPS location?", policy) == {"gps", "location"}
+    assert unmentioned("Do they collect data about kids?", policy) == set()  # "minors" is the policy's word
+    assert unmentioned("Can I stop the emails? Do they use cookies?", policy) == set()  # not topics / mentioned
+    assert mentions("They track your GPS position.", {"gps", "location"}) == ["gps"]
+    assert mentions("They use cookies.", {"gps"}) == []
+
+
+def test_a_number_glued_to_a_word_in_the_policy_is_still_found():
+    evidence = "please contact us at toll free number85212933(only for Beijing)"
+    assert unsupported_tokens("Call them at 85212933.", [evidence]) == []
+    assert unsupported_tokens("Call them at 85212934.", [evidence]) == ["85212934"]
+
+
+def test_a_not_does_not_reach_through_a_plain_or():
+    evidence = "If you refuse cookies, you may not be able to log in or use the web service that relies on cookies."
+    assert not negation_flipped("They use cookies.", evidence)
+
+
+def test_same_denial_needs_the_same_verb_denied_on_both_sides():
+    assert same_denial("They do not sell your data.", "We will not provide, sell or rent your data.")
+    assert not same_denial("They sell your data.", "We will not provide, sell or rent your data.")
+    assert not same_denial("They sell your data.", "Partners who sell your data lose their account.")
+    assert not same_denial("They do not sell your data.", "We keep your data safe.")  # no shared verb

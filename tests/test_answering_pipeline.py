@@ -210,3 +210,25 @@ def test_a_failed_rewording_quotes_the_clause(tmp_path, fake_embedder):
     answer = pipeline.ask(QUESTION, "shop").finish()
     assert answer.text.startswith("The policy says")
     assert answer.citations[0].text == COPY
+
+
+def test_a_sentence_about_something_the_policy_never_mentions_abstains(make):
+    pipeline, _ = make("They never sell your personal information to children. [1]", abstain_below=0.0)
+    answer = ask(pipeline, "Does Acme sell personal information to children?")
+    assert answer.abstained
+    assert any("never mentions" in note for note in answer.notes)
+
+
+def test_a_sentence_flipped_against_one_clause_is_cited_to_the_clause_that_agrees(fake_embedder):
+    from answering.pipeline import _Checker
+    from answering.types import Evidence
+    clauses = ["We will not provide, sell, rent or trade your personal information to any third party.",
+               "Partners who collect, edit or sell your personal information by any means lose their account."]
+    evidence = [Evidence("two", 0, len(c), c, 0, len(c), "", 1.0) for c in clauses]
+    checker = _Checker(evidence, fake_embedder.encode(clauses), fake_embedder, 0.3)
+    sentence = "They do not collect, edit or sell your personal information by any means. [2]"
+    assert checker.check(sentence) == "They do not collect, edit or sell your personal information by any means. [1]"
+    assert [c.text for c in checker.citations({"two": Policy("two", "Two", clauses[0])})] == [clauses[0]]
+    assert any("says the same" in note for note in checker.notes)
+    # Only a denial is matched to another clause: "they sell" stays wrong against clause 1.
+    assert checker.check("They sell your personal information to any third party. [1]") is None
