@@ -3,8 +3,9 @@ words and shows, under every answer, the policy sentences it comes from.
 
 UI only. Questions, policies and uploads go through ``answering.service.Assistant``; there is no
 retrieval, prompt or answer-checking logic here. The Assistant comes from
-``service.load_assistant()``, called once per process (``st.cache_resource``); tests replace that
-function with one that returns an Assistant built on fakes (see tests/test_app.py).
+``service.load_assistant()``, called once per process (``st.cache_resource``) in a background
+thread while the page and chat box are already shown; tests replace that function with one that
+returns an Assistant built on fakes (see tests/test_app.py).
 
 Policy text is never rendered as markdown or HTML: it is HTML-escaped and placed in ``st.html``.
 Other text from outside the app (questions, answers, policy names) is markdown-escaped.
@@ -15,6 +16,7 @@ from __future__ import annotations
 import html
 import logging
 import re
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Iterator
 
 import plainpolicy  # noqa: F401  (first: sets OMP_WAIT_POLICY before torch, faiss or llama.cpp load)
@@ -55,10 +57,15 @@ STYLE = """<style>
 logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
-@st.cache_resource(show_spinner="Getting ready: loading the policies and the language model "
-                                "(about 10 seconds, only the first time)…")
-def get_assistant() -> service.Assistant:
-    return service.load_assistant()
+LOADING = ("Getting ready: loading the policies and the language model (about 10 seconds, only the first time)… "
+           "You can type your question already.")
+
+
+@st.cache_resource(show_spinner=False)
+def loading() -> Future[service.Assistant]:
+    """The Assistant, loaded once per process in a background thread, so that the page and the
+    chat box appear at once; a question typed meanwhile is answered when loading is done."""
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="plainpolicy-load").submit(service.load_assistant)
 
 
 def main() -> None:
@@ -70,14 +77,16 @@ def main() -> None:
     st.title("plainpolicy")
     st.caption("Ask what a privacy policy says. You get a short answer in plain words, "
                "and the exact sentences of the policy it comes from.")
-    assistant = load_assistant()
-    if assistant is None:
+    if "start_failed" in state:
+        st.error(state.start_failed)
         return
+    # The chat box first (it is pinned to the bottom of the page), so it works while loading.
+    typed = st.chat_input("Ask about a privacy policy, e.g. “Does 123RF sell my data?”",
+                          max_chars=500, submit_mode="disable")
+    assistant = load_assistant()
     sidebar(assistant)
     for i, entry in enumerate(state.messages):
         show_exchange(i, entry, assistant)
-    typed = st.chat_input("Ask about a privacy policy, e.g. “Does 123RF sell my data?”",
-                          max_chars=500, submit_mode="disable")
     question = (typed or state.pop("pending", None) or "").strip()
     if question:
         answer_now(question, assistant)
@@ -85,16 +94,21 @@ def main() -> None:
         welcome(assistant)
 
 
-def load_assistant() -> service.Assistant | None:
+def load_assistant() -> service.Assistant:
+    future = loading()
+    if not future.done():
+        with st.spinner(LOADING):
+            wait([future])
     try:
-        return get_assistant()
+        return future.result()
     except (IndexError_, FileNotFoundError, GenerationError, ValueError) as exc:
         log.exception("could not start")
-        st.error(f"plainpolicy could not start: {md(str(exc))}")
+        st.session_state.start_failed = f"plainpolicy could not start: {md(str(exc))}"
     except Exception:
         log.exception("could not start")
-        st.error("plainpolicy could not start. The details are in the terminal where it runs.")
-    return None
+        st.session_state.start_failed = "plainpolicy could not start. The details are in the terminal where it runs."
+    loading.clear()  # a new visit (page reload) tries again
+    st.rerun()  # to show the message without the chat box
 
 
 # --- sidebar ---------------------------------------------------------------------------------
