@@ -4,7 +4,9 @@ retrieve → pick evidence sentences → abstain if the evidence is weak → pro
 numbered evidence (from ``prompts/``) → check every sentence the model writes before it is
 shown: attribute it to the evidence that supports it (this makes the citations; model-written
 ``[n]`` markers are validated, not trusted), remove or reject contact details and numbers the
-evidence does not contain, and reject flipped negations. If nothing survives, fall back to
+evidence does not contain, reject flipped negations, and reject sentences about a topic the
+policy never mentions. A long clause the model starts to copy word for word is cut short and
+only its copied sentences are reworded by a second call. If nothing survives, fall back to
 quoting the best clause, which cannot be wrong.
 
 This module does not load models or indexes (see ``answering.runtime``) and draws no UI.
@@ -213,7 +215,7 @@ class _Checker:
     def __init__(self, evidence: list[Evidence], vectors: np.ndarray, embedder, min_support: float,
                  never: set[str] = frozenset()) -> None:
         self.evidence = evidence
-        self.never = never  # question words the policy never uses
+        self.never = never  # stems of question topics the policy never mentions
         self.vectors = vectors
         self.embedder = embedder
         self.min_support = min_support
