@@ -70,7 +70,8 @@ def list_lead(text: str, clause_start: int) -> str:
     end = text.find("\n", clause_start)
     if not is_list_item(text[clause_start:end if end >= 0 else len(text)]):
         return ""
-    lines = text[:clause_start].splitlines()[-LEAD_LOOKBACK:]
+    # Only the last lines before the item: this runs for every candidate, on policies of any size.
+    lines = text[max(0, clause_start - LEAD_LOOKBACK * MAX_EVIDENCE_CHARS):clause_start].splitlines()[-LEAD_LOOKBACK:]
     for line in reversed(lines):
         if _heading(line.strip()):  # "2. Information use" starts a new part, not the list's lead
             return ""

@@ -13,18 +13,17 @@ import dataclasses
 import logging
 import re
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable, Iterator
 
 import plainpolicy  # noqa: F401  (sets OMP_WAIT_POLICY before torch, faiss or llama.cpp load)
 from answering.pipeline import AnswerStream, Pipeline
-from answering.runtime import answer_settings
-from generation import Generator, Message, make_generator
+from answering.runtime import load_pipeline
+from generation import Generator, Message
 from plainpolicy.settings import Settings
 from retrieval.index import add_policy, load_index
 from retrieval.loaders import MAX_BYTES, PolicyFileError, load_policy
-from retrieval.runtime import index_config, open_searcher
+from retrieval.runtime import index_config
 from retrieval.search import Searcher
 from retrieval.types import Policy
 
@@ -44,13 +43,8 @@ class Assistant:
 
     @classmethod
     def load(cls, settings: Settings) -> "Assistant":
-        """Load the index, the embedder and the model back end named by ``settings``. The model
-        is loaded in a second thread while the embedder loads (llama.cpp releases the GIL)."""
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="plainpolicy-model") as pool:
-            model = pool.submit(make_generator, settings)
-            searcher = open_searcher(settings)
-            generator = OneAtATime(model.result())
-        return cls(Pipeline(searcher, generator, answer_settings(settings)), settings)
+        """Load the index, the embedder and the model back end named by ``settings``."""
+        return cls(load_pipeline(settings, wrap=OneAtATime), settings)
 
     @property
     def backend_name(self) -> str:
