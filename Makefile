@@ -13,13 +13,23 @@ export OMP_WAIT_POLICY := PASSIVE
 AVX512 := $(shell grep -q avx512_bf16 /proc/cpuinfo 2>/dev/null && grep -q avx512vbmi /proc/cpuinfo && grep -q avx512_vnni /proc/cpuinfo && grep -q avx_vnni /proc/cpuinfo && echo yes)
 export CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_OPENMP=OFF $(if $(AVX512),-DGGML_AVX512=ON -DGGML_AVX512_VBMI=ON -DGGML_AVX512_VNNI=ON -DGGML_AVX512_BF16=ON -DGGML_AVX_VNNI=ON)
 
-.PHONY: run test setup install model index browser clean
+.PHONY: run test eval setup install model index browser clean
 
 run: setup
 	$(BIN)/streamlit run app.py
 
 test: setup browser
 	$(BIN)/python -m pytest
+
+# Every dev file answered with the default settings, then one table (see BENCHMARKS.md). About an hour.
+SHARED ?= ../shared/data
+EVAL   := .plainpolicy/eval
+eval: setup
+	mkdir -p $(EVAL)
+	$(BIN)/plainpolicy eval-answers tests/data/seed_qa_dev.json --out $(EVAL)/seed.jsonl
+	$(BIN)/plainpolicy eval-answers $(SHARED)/tosdr_dev.json --out $(EVAL)/tosdr.jsonl
+	$(BIN)/plainpolicy eval-answers $(SHARED)/policyqa_dev.json --sample 200 --out $(EVAL)/policyqa.jsonl
+	$(BIN)/python scripts/eval_table.py $(EVAL)/seed.jsonl $(EVAL)/tosdr.jsonl $(EVAL)/policyqa.jsonl
 
 setup: install model index
 

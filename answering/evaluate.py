@@ -14,44 +14,70 @@ import statistics
 import time
 from pathlib import Path
 
+from tqdm import tqdm
+
 from answering.guards import unsupported_tokens
-from answering.pipeline import AnswerSettings, Pipeline
+from answering.pipeline import Pipeline
 from answering.readability import fk_grade, word_count
 from answering.types import Answer
 from generation.base import Generator
 from retrieval.embedding import Embedder
-from retrieval.evaluate import Question, iter_policy_indexes
-from retrieval.index import IndexConfig
-from retrieval.search import SearchSettings
+from retrieval.evaluate import Question, iter_policy_indexes, load_squad
+from plainpolicy.settings import Settings
+from retrieval.runtime import index_config
 
 log = logging.getLogger(__name__)
 
 
 def judge(q: Question, answer: Answer) -> dict:
-    """Right or wrong for one question, by the file's own rules where it has them."""
+    """Right or wrong for one question, by the file's own rules where it has them: the
+    ``answer_must_match`` patterns found, no ``answer_must_not_match`` one (the opposite verdict),
+    and a citation overlapping a gold clause; for an unanswerable question, an abstention."""
     raw = q.raw
     if not q.answers:
-        return {"right": answer.abstained, "why": "" if answer.abstained else "answered an unanswerable question"}
+        return {"right": answer.abstained, "opposite": False, "gold_cited": False,
+                "why": "" if answer.abstained else "answered an unanswerable question"}
+    gold = any(c.start < e and s < c.end for c in answer.citations for s, e in q.answers)
     if answer.abstained:
-        return {"right": False, "why": "abstained"}
+        return {"right": False, "opposite": False, "gold_cited": False, "why": "abstained"}
     text = answer.text
     why = [f"missing /{p}/" for p in raw.get("answer_must_match", []) if not re.search(p, text, re.I)]
-    why += [f"forbidden /{p}/" for p in raw.get("answer_must_not_match", []) if re.search(p, text, re.I)]
-    if not any(c.start < e and s < c.end for c in answer.citations for s, e in q.answers):
+    opposite = [f"forbidden /{p}/" for p in raw.get("answer_must_not_match", []) if re.search(p, text, re.I)]
+    if not gold:
         why.append("no citation overlaps the gold clause")
-    return {"right": not why, "why": "; ".join(why)}
+    return {"right": not (why or opposite), "opposite": bool(opposite), "gold_cited": gold, "why": "; ".join(why + opposite)}
 
 
-def eval_answers(path: Path, out: Path, embedder: Embedder, generator: Generator, config: IndexConfig,
-                 search: SearchSettings, answer: AnswerSettings) -> dict:
+def _count(table: dict[str, dict[str, int]], q: Question, answer: Answer, verdict: dict) -> None:
+    row = table.setdefault(q.raw.get("verdict") or ("answerable" if q.answers else "not_stated"),
+                           {"questions": 0, "right": 0, "abstained": 0, "opposite": 0, "gold_cited": 0})
+    row["questions"] += 1
+    row["right"] += verdict["right"]
+    row["abstained"] += answer.abstained
+    row["opposite"] += verdict["opposite"]
+    row["gold_cited"] += verdict["gold_cited"]
+
+
+def eval_answers(path: Path, out: Path, embedder: Embedder, generator: Generator, settings: Settings,
+                 sample: int | None = None) -> dict:
+    """Answer every question of ``path`` (or ``sample`` of them, evenly spread over the file:
+    the same ones every run); write ``out``; return the summary."""
+    total = sum(len(qs) for _, qs in load_squad(path))
+    step = total / sample if sample and sample < total else 1.0
+    chosen = {int(i * step) for i in range(min(sample or total, total))}
+    seen = 0
+    bar = tqdm(total=len(chosen), unit="question", desc=f"Answering {Path(path).name}", disable=None)
     t0 = time.perf_counter()
     rows, grades, words, invented, right = [], [], [], 0, 0
+    table: dict[str, dict[str, int]] = {}
     with open(out, "w", encoding="utf-8") as f:
-        for policy, questions, searcher in iter_policy_indexes(path, embedder, config, search):
-            pipeline = Pipeline(searcher, generator, answer)
+        for policy, questions, searcher in iter_policy_indexes(path, embedder, index_config(settings), settings.search):
+            picked = [q for n, q in enumerate(questions, seen) if n in chosen]
+            seen += len(questions)
+            pipeline = Pipeline(searcher, generator, settings)
             if not rows:  # as the app does at start-up: the model reads the fixed prompt start once
                 pipeline.warm_up()
-            for q in questions:
+            for q in picked:
                 start = time.perf_counter()
                 first = None
                 stream = pipeline.ask(q.text, policy_id=policy.id)
@@ -64,19 +90,22 @@ def eval_answers(path: Path, out: Path, embedder: Embedder, generator: Generator
                     "id": q.id, "answer": result.text, "abstained": result.abstained,
                     "citations": [{"start": c.start, "end": c.end, "text": c.text} for c in result.citations],
                     "seconds": round(seconds, 3), "first_token_seconds": round(first if first is not None else seconds, 3),
+                    "verdict": q.raw.get("verdict"), **(verdict := judge(q, result)), "notes": list(result.notes),
                 }, ensure_ascii=False) + "\n")
                 f.flush()
-                verdict = judge(q, result)
                 right += verdict["right"]
+                _count(table, q, result, verdict)
                 if not result.abstained:
                     prose = re.sub(r"\s*\[\d+\]", "", result.text)
                     grades.append(fk_grade(prose))
                     words.append(word_count(prose))
                     invented += bool(unsupported_tokens(prose, cited))
                 rows.append((seconds, first or seconds))
+                bar.update()
                 log.info("%s %s: %s", q.id, "right" if verdict["right"] else f"WRONG ({verdict['why']})", result.text)
+    bar.close()
     return {
-        "questions": len(rows), "right": right,
+        "questions": len(rows), "right": right, "by_verdict": table,
         "mean_fk_grade": round(statistics.mean(grades), 2) if grades else None,
         "max_words": max(words, default=0),
         "answers_with_invented_details": invented,

@@ -24,7 +24,6 @@ from retrieval.chunking import heading_name
 from retrieval.types import Hit, Policy
 
 MAX_EVIDENCE_CHARS = 420
-MARGIN = 0.12
 SHORT_FOLLOW_UP = 25  # words; a follow-up this short is kept with the sentence before it
 FOLLOW_UPS = 10  # the sentence after each of the best this many hits is a candidate too
 LEAD_LOOKBACK = 40  # lines; how far above a list item its lead-in ("... as follows:") may be
@@ -115,10 +114,9 @@ def candidates(hits: list[Hit], policies: dict[str, Policy]) -> list[Evidence]:
 
 
 def select_evidence(question: str, hits: list[Hit], policies: dict[str, Policy], limit: int,
-                    encode: Encode, margin: float = MARGIN) -> tuple[list[Evidence], np.ndarray, np.ndarray]:
-    """The best ``limit`` sentences (none more than ``margin`` below the best), in document
-    order, their similarity to the question, and their vectors (for checking the answer later).
-    Fewer, closer clauses keep a small model on topic."""
+                    encode: Encode) -> tuple[list[Evidence], np.ndarray, np.ndarray]:
+    """The best ``limit`` sentences, in document order, their similarity to the question, and
+    their vectors. Every one goes to the meaning check, which decides which (if any) answers."""
     pool = candidates(hits, policies)
     if not pool:
         return [], np.zeros(0, np.float32), np.zeros((0, 0), np.float32)
@@ -126,6 +124,6 @@ def select_evidence(question: str, hits: list[Hit], policies: dict[str, Policy],
     similarity = vectors[1:] @ vectors[0]
     search = np.array([c.score for c in pool], dtype=np.float32)
     score = 0.5 * similarity + 0.5 * search / max(float(search.max()), 1e-6)
-    top = [i for i in np.argsort(-score, kind="stable")[:limit] if score[i] >= score.max() - margin]
+    top = list(np.argsort(-score, kind="stable")[:limit])
     best = sorted(top, key=lambda i: (pool[i].policy_id, pool[i].start))
     return [pool[i] for i in best], similarity[best], vectors[1:][best]

@@ -1,19 +1,14 @@
-"""Checks of one answer sentence against the policy sentences it cites.
+"""Literal checks of one answer sentence against the policy sentence it cites.
 
 * Risky tokens: e-mail addresses, URLs and domains, phone numbers and other numbers ("30 days",
-  "$5", "2018", "123RF"). An answer may only contain those that occur in its evidence.
-* Negation: whether the answer flips the polarity of a content verb (sell, share, collect ...)
-  that it shares with the evidence ("will never sell" vs "sells").
-* Lexical support: the share of an answer sentence's content words found in an evidence sentence.
-* Unmentioned topics: topics of the question ("children", "GPS") that the whole policy never
-  mentions; an answer sentence about one claims something the policy does not say.
+  "$5", "2018", "123RF"). An answer may only contain those that occur in its evidence; a few
+  safe shapes of an invented contact detail can be cut out of a sentence.
+* Copying: how much of a sentence is the clause word for word (a copy is not plain language).
 * A fallback that quotes an evidence clause verbatim (markdown removed), so it cannot be wrong.
 
-This module does not call a model, retrieve evidence, split sentences or decide what to show.
-The checks are lexical and deliberately conservative: they catch invented contact details,
-numbers and flipped negations, not paraphrases that change meaning in other ways. A leading
-"Yes"/"No" is judged against the answer's first content verb only; "without" is not treated as
-a negation ("shared without your consent" still says the data is shared).
+This module does not judge meaning: whether a clause supports, contradicts or answers anything
+is the meaning check's job (``answering.judge``). It calls no model, retrieves nothing and
+decides nothing about what is shown.
 """
 from __future__ import annotations
 
@@ -23,19 +18,11 @@ from dataclasses import dataclass
 
 __all__ = [
     "RiskyToken",
-    "same_denial",
-    "best_support",
-    "content_stems",
     "copied_share",
     "find_risky",
-    "is_negated",
-    "mentions",
-    "negation_flipped",
     "plain_rewording",
     "risky_tokens",
     "strip_unsupported",
-    "support_score",
-    "unmentioned",
     "unsupported_tokens",
 ]
 
@@ -248,195 +235,9 @@ def _mentions_missing_channel(sentence: str, kinds: set[str], evidence: list[str
     return False
 
 
-# --- negation ---------------------------------------------------------------------------------
-
-_TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?|[.,;:!?()]")
-_NEGATIONS = frozenset({"not", "no", "never", "nor", "neither", "none", "nothing", "nobody", "cannot"})
-_AFTER_VERB_NEGATIONS = frozenset({"no", "nothing", "none"})
-_CLAUSE_STOPS = frozenset(
-    """but unless if when whenever where which that who whom whose because although though while
-    however except until . ; : ! ? ( )""".split()
-)
-_SUBJECTS = frozenset("we they he she i".split())  # start a new clause, unless inverted ("will we")
-_AUXILIARIES = frozenset("will would shall should can could may might must do does did is are was were".split())
-_DETERMINERS = frozenset("the a an your our their its his her my this these those any such of no".split())
-_YES_NO = re.compile(r"^\s*(yes|no)\s*[,.!;:—–]", re.IGNORECASE)  # a leading "Yes," / "No."
-_LOOK_BACK = 5
-_COORDINATORS = frozenset("or and nor otherwise".split())
-_VERB_FORMS = {
-    form: stem
-    for stem, forms in {
-        "sell": "sell sells selling sold resell resells reselling resold",
-        "share": "share shares shared sharing",
-        "disclose": "disclose discloses disclosed disclosing",
-        "collect": "collect collects collected collecting",
-        "use": "use uses used using",
-        "keep": "keep keeps kept keeping retain retains retained retaining store stores stored storing",
-        "delete": "delete deletes deleted deleting erase erases erased erasing",
-        "track": "track tracks tracked tracking",
-        "rent": "rent rents rented renting lease leases leased leasing",
-        "transfer": "transfer transfers transferred transferring",
-    }.items()
-    for form in forms.split()
-}
-
-
-def is_negated(text: str) -> bool:
-    """True when ``text`` contains a negation: not, no, never, nor, neither, none, cannot, n't ..."""
-    return any(_is_negation(token) for token in _tokens(text))
-
-
-def negation_flipped(answer: str, evidence: str) -> bool:
-    """True when the answer and the evidence give opposite polarity to a content verb they share.
-
-    Only verbs in a fixed list (sell, share, disclose, collect, use, keep/retain/store, delete,
-    track, rent/lease, transfer) are judged; without a shared one the answer is not flipped.
-    A leading "Yes" against a negated evidence verb, or "No" against an affirmed one, is
-    flipped too when it is the answer's first content verb.
-    """
-    answer_verbs, evidence_verbs = _verb_mentions(answer), _verb_mentions(evidence)
-    answer_polarity, evidence_polarity = _polarities(answer_verbs), _polarities(evidence_verbs)
-    for stem in answer_polarity.keys() & evidence_polarity.keys():
-        said, meant = answer_polarity[stem], evidence_polarity[stem]
-        if len(said) == 1 and len(meant) == 1 and said != meant:
-            return True
-    if answer_verbs and evidence_polarity.get(answer_verbs[0][0]) in ({True}, {False}):
-        evidence_negated = evidence_polarity[answer_verbs[0][0]] == {True}
-        leading = _YES_NO.match(answer)
-        if leading and (leading.group(1).lower() == "yes") == evidence_negated:
-            return True
-    return False
-
-
-def same_denial(answer: str, evidence: str) -> bool:
-    """True when the answer denies a listed content verb ("They do not sell ...") that the
-    evidence denies too ("will not provide, sell or rent ..."), and flips none: the evidence
-    says the same "not". Only denials count, so an answer that something happens is never
-    matched to a clause other than its own."""
-    said, meant = _polarities(_verb_mentions(answer)), _polarities(_verb_mentions(evidence))
-    shared = said.keys() & meant.keys()
-    return bool(shared) and all(said[v] == meant[v] == {True} for v in shared)
-
-
-def _tokens(text: str) -> list[str]:
-    return _TOKEN.findall(text.lower())
-
-
-def _is_negation(token: str) -> bool:
-    return token in _NEGATIONS or token.endswith(("n't", "n’t"))
-
-
-def _verb_mentions(text: str) -> list[tuple[str, bool]]:
-    """(stem, negated) for each listed content verb in ``text``, in order; nouns ("the use of") skipped."""
-    tokens = _tokens(_YES_NO.sub("", text, count=1))
-    mentions = []
-    for i, token in enumerate(tokens):
-        stem = _VERB_FORMS.get(token)
-        if stem is None or (i > 0 and tokens[i - 1] in _DETERMINERS):
-            continue
-        mentions.append((stem, _negated_at(tokens, i)))
-    return mentions
-
-
-def _negated_at(tokens: list[str], index: int) -> bool:
-    """A negation shortly before the verb in the same clause ("will never sell", "not rent or
-    sell", "under no circumstances will we sell"), or a negative object after it ("share no data").
-    An "or"/"and" in a comma list widens the reach, since a list of verbs shares one "not"
-    ("not sell, trade, or disclose"), but not in "not be able to log in or use"."""
-    reach, listed = _LOOK_BACK, False
-    for i in range(index - 1, -1, -1):
-        token = tokens[i]
-        if token == ",":
-            listed = True
-            continue
-        reach -= 1
-        if reach < 0:
-            break
-        if _is_negation(token):
-            return True
-        if token in _COORDINATORS and (listed or "," in tokens[max(0, i - 4):i]):
-            reach += 3  # "do not sell, trade, license, or otherwise disclose": one "not" for the list
-        inverted = token in _SUBJECTS and i > 0 and tokens[i - 1] in _AUXILIARIES
-        if token in _CLAUSE_STOPS or (token in _SUBJECTS and not inverted):
-            break
-    return index + 1 < len(tokens) and tokens[index + 1] in _AFTER_VERB_NEGATIONS
-
-
-def _polarities(mentions: list[tuple[str, bool]]) -> dict[str, set[bool]]:
-    polarity: dict[str, set[bool]] = {}
-    for stem, negated in mentions:
-        polarity.setdefault(stem, set()).add(negated)
-    return polarity
-
-
-# --- lexical support --------------------------------------------------------------------------
+# --- copying ------------------------------------------------------------------------------------
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
-_STOP_WORDS = frozenset(
-    """a an the and or but if then so than as of to in on at by for with from into onto about over
-    under after before during through between within without up down out off again also just only
-    too very is are was were be been being am do does did doing done have has had having will
-    would shall should can could may might must it its this that these those there here we us our
-    ours you your yours they them their theirs he him his she her hers i me my which who whom
-    whose what when where why how all any some such each every other not no never nor neither
-    none yes company policy says say said use uses used using get gets got""".split()
-)
-_SUFFIXES = ("ing", "ed", "es", "s")
-_PREFIX = 5
-
-
-def support_score(answer_sentence: str, evidence_sentence: str) -> float:
-    """Share (0..1) of the answer's content words that the evidence sentence also uses.
-
-    Words match when their crude stems are equal or share a prefix of at least five letters.
-    An answer without content words scores 0.0.
-    """
-    wanted = _content_stems(answer_sentence)
-    if not wanted:
-        return 0.0
-    have = _content_stems(evidence_sentence)
-    found = sum(1 for stem in wanted if _stem_found(stem, have))
-    return found / len(wanted)
-
-
-def content_stems(text: str) -> set[str]:
-    """The crude stems of the content words of ``text`` (stop words left out)."""
-    return _content_stems(text)
-
-
-# Things people ask about that a policy may simply never mention, each with the words a policy
-# would use for it. Only these are checked: everyday words ("stop", "data") have too many ways
-# of being said for a missing word to mean a missing topic.
-TOPICS: dict[str, str] = {
-    "children": "children child kids kid minors minor age", "kids": "children child kids minors age",
-    "child": "children child kids minors age", "minors": "children child kids minors age",
-    "location": "location geolocation gps", "gps": "location geolocation gps",
-    "biometric": "biometric fingerprint facial face", "fingerprint": "biometric fingerprint",
-    "face": "biometric facial face", "health": "health medical", "medical": "health medical",
-    "camera": "camera photos", "microphone": "microphone audio voice", "voice": "microphone audio voice",
-    "contacts": "contacts address book", "analytics": "analytics", "google": "google",
-    "facebook": "facebook", "advertisers": "advertisers advertising ads marketing",
-    "ads": "advertisers advertising ads marketing", "cookies": "cookies cookie",
-    "police": "police law enforcement authorities court judicial legal",
-    "government": "government authorities law enforcement legal",
-    "courts": "court courts judicial legal law", "ip": "ip", "bank": "bank financial",
-    "insurance": "insurance", "political": "political", "religion": "religion religious",
-}
-
-
-def unmentioned(question: str, policy_stems: set[str]) -> set[str]:
-    """Stems of the question's topic words (see ``TOPICS``) that the policy never uses, in any
-    of the words a policy would use for them: things it says nothing about."""
-    out = set()
-    for word in _WORD.findall(question.lower()):
-        if word in TOPICS and not any(_stem_found(_stem(w), policy_stems) for w in TOPICS[word].split()):
-            out.add(_stem(word))
-    return out
-
-
-def mentions(answer_sentence: str, stems: set[str]) -> list[str]:
-    """The given stems that the answer sentence uses."""
-    return sorted(stem for stem in _content_stems(answer_sentence) if _stem_found(stem, stems))
 
 
 def copied_share(answer_sentence: str, evidence_sentence: str) -> float:
@@ -448,39 +249,6 @@ def copied_share(answer_sentence: str, evidence_sentence: str) -> float:
         return 0.0
     have = {tuple(source[i:i + 3]) for i in range(len(source) - 2)}
     return len(triples & have) / len(triples)
-
-
-def best_support(answer_sentence: str, evidence_sentences: list[str]) -> tuple[int | None, float]:
-    """Index and score of the evidence sentence that best supports the answer; (None, 0.0) if none does."""
-    best: tuple[int | None, float] = (None, 0.0)
-    for i, evidence in enumerate(evidence_sentences):
-        score = support_score(answer_sentence, evidence)
-        if score > best[1]:
-            best = (i, score)
-    return best
-
-
-def _content_stems(text: str) -> set[str]:
-    text = re.sub(r"\be-mail", "email", text.lower())
-    words = (w.split("'")[0] for w in _WORD.findall(text.replace("’", "'")))
-    return {_stem(w) for w in words if w not in _STOP_WORDS and (len(w) > 1 or w.isdigit())}
-
-
-def _stem(word: str) -> str:
-    word = _VERB_FORMS.get(word, word)
-    for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            word = word[: -len(suffix)]
-            break
-    if word.endswith("y"):
-        word = word[:-1] + "i"
-    return word[:-1] if word.endswith("e") and len(word) > 3 else word
-
-
-def _stem_found(stem: str, stems: set[str]) -> bool:
-    if stem in stems:
-        return True
-    return len(stem) >= _PREFIX and any(len(s) >= _PREFIX and s[:_PREFIX] == stem[:_PREFIX] for s in stems)
 
 
 # --- verbatim fallback ------------------------------------------------------------------------

@@ -1,13 +1,13 @@
 """Question in, checked plain-language answer out, streamed sentence by sentence.
 
-retrieve → pick evidence sentences → abstain if the evidence is weak → prompt the model with
-numbered evidence (from ``prompts/``) → check every sentence the model writes before it is
-shown: attribute it to the evidence that supports it (this makes the citations; model-written
-``[n]`` markers are validated, not trusted), remove or reject contact details and numbers the
-evidence does not contain, reject flipped negations, and reject sentences about a topic the
-policy never mentions. A long clause the model starts to copy word for word is cut short and
-only its copied sentences are reworded by a second call. If nothing survives, fall back to
-quoting the best clause, which cannot be wrong.
+retrieve (with the company's name left out of the query) → pick evidence sentences → abstain
+if none is even close → ask the meaning check (``answering.judge``) how likely each clause is to
+answer the question → abstain if none is likely to → ask for a plain answer from the best one →
+check every sentence before it is shown: literals (e-mail addresses, URLs, phone numbers, other
+numbers) must be in the clause, and the meaning check must find that the clause supports the
+sentence. The sentence is cited to that clause only, so it never mixes companies. A clause the
+model copies out is reworded by a second call; if nothing survives, the clause is quoted, which
+cannot be wrong.
 
 This module does not load models or indexes (see ``answering.runtime``) and draws no UI.
 """
@@ -15,44 +15,41 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
-from typing import Generator as Gen, Iterator
-
-import numpy as np
+from typing import Generator as Gen, Iterator, Sequence
 
 import prompts
 from answering import guards
 from answering.evidence import select_evidence
+from answering.judge import Judge, make_judge, pick_turn
 from answering.readability import word_count
 from answering.types import Answer, Citation, Evidence
-from generation.base import Generator
+from generation.base import Generator, Message
+from plainpolicy.settings import Settings
 from retrieval.search import Searcher
 from retrieval.sentences import split_sentences
 
 log = logging.getLogger(__name__)
 
-MAX_SENTENCES = 3
-MAX_WORDS = 90
-CO_CITE_MARGIN = 0.05
+MAX_SENTENCES = 2
+MAX_WORDS = 60
 LONG_SENTENCE_WORDS = 18
 COPIED = 0.6  # share of a sentence's word triples found in a clause that makes it a copy
 COPIED_PART = 0.3  # share of a clause sentence's word triples in a copy that makes it part of the copy
-_YES_NO = re.compile(r"^\s*(do|does|did|is|are|was|were|can|could|will|would|should|may|might|has|have|had)\b", re.I)
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
 _SENTENCE_END = re.compile(r"[.!?](?:\s*\[\d+(?:\s*,\s*\d+)*\])*\s+(?=[^\s\[])|\n+")
-_NOT_STATED = re.compile(
-    r"\b(?:do(?:es)?n[o']?t|do(?:es)? not)\s+(?:say|mention|specify|state|address|cover|tell)\b|"
-    r"\bnot (?:mentioned|specified|stated|addressed|covered)\b|\bno (?:information|mention)\b", re.I)
-_LEADS = re.compile(r"^(?:according to (?:the )?(?:clauses?|policy)[^,]*,\s*|the clauses? (?:say|says|state|states) (?:that )?)", re.I)
+_LEADS = re.compile(r"^(?:according to (?:the )?(?:clauses?|policy)[^,]*,\s*|(?:the )?clauses? \[?\d*\]? ?(?:say|says|state|states) (?:that )?)", re.I)
 
 
-@dataclass(frozen=True)
-class AnswerSettings:
-    top_k: int = 20
-    evidence: int = 3
-    max_tokens: int = 120
-    abstain_below: float = 0.3
-    min_support: float = 0.45
+def preamble() -> list[Message]:
+    """The fixed start of every prompt, answer or judgement: instructions and a worked example.
+    llama.cpp reads it once and reuses it for every later prompt that starts the same way."""
+    return [
+        {"role": "system", "content": prompts.template("system")},
+        {"role": "user", "content": prompts.template("example_user")},
+        {"role": "assistant", "content": prompts.template("example_pick")},
+        {"role": "user", "content": prompts.template("example_ask")},
+        {"role": "assistant", "content": prompts.template("example_answer")},
+    ]
 
 
 class AnswerStream:
@@ -80,11 +77,12 @@ class AnswerStream:
 
 
 class Pipeline:
-    def __init__(self, searcher: Searcher, generator: Generator, settings: AnswerSettings = AnswerSettings()) -> None:
+    def __init__(self, searcher: Searcher, generator: Generator, settings: Settings | None = None,
+                 judge: Judge | None = None) -> None:
         self.searcher = searcher
         self.generator = generator
-        self.settings = settings
-        self._policy_stems: dict[str, set[str]] = {}
+        self.settings = settings or Settings()
+        self.judge = judge or make_judge(generator, preamble, searcher.embedder.encode)
 
     @property
     def policies(self):
@@ -99,109 +97,123 @@ class Pipeline:
         return self.searcher.policy_named_in(question) or policy_id
 
     def warm_up(self) -> None:
-        """Have the model read the fixed start of every prompt (instructions and worked example)
-        once; llama.cpp keeps it and reuses it for later prompts that start the same way."""
-        for _ in self.generator.stream(self._preamble() + [{"role": "user", "content": "Hello"}], max_tokens=1):
+        """Have the model read the fixed start of every prompt once (see ``preamble``)."""
+        for _ in self.generator.stream(preamble() + [{"role": "user", "content": "Hello"}], max_tokens=1):
             pass
 
-    def _preamble(self) -> list[dict[str, str]]:
-        return [
-            {"role": "system", "content": prompts.template("system")},
-            {"role": "user", "content": prompts.template("example_user")},
-            {"role": "assistant", "content": prompts.template("example_answer")},
-        ]
-
     def _run(self, question: str, policy_id: str | None) -> Gen[str, None, Answer]:
+        s = self.settings
         scope = self.scope(question, policy_id)
         if not question:
             return Answer("Please type a question about a privacy policy.", abstained=True, policy_id=scope)
-        hits = self.searcher.search(question, policy_id=scope, k=self.settings.top_k)
-        evidence, relevance, vectors = select_evidence(question, hits, self.policies, self.settings.evidence,
-                                              self.searcher.embedder.encode)
-        if not evidence or float(relevance.max()) < self.settings.abstain_below:
-            return (yield from self._abstain(scope, evidence, f"weak evidence ({relevance.max(initial=0):.2f})"))
+        query = self.searcher.without_name(question, scope)
+        hits = self.searcher.search(query, policy_id=scope, k=s.answer_hits)
+        evidence, similarity, _ = select_evidence(query, hits, self.policies, s.evidence_sentences,
+                                                  self.searcher.embedder.encode)
+        if not evidence or float(similarity.max()) < s.abstain_below:
+            return (yield from self._abstain(scope, evidence, f"weak evidence ({similarity.max(initial=0):.2f})"))
 
-        never = guards.unmentioned(question, self._stems({e.policy_id for e in evidence}))
-        checker = _Checker(evidence, vectors, self.searcher.embedder, self.settings.min_support, never)
-        shown: list[str] = []
-        copy: int | None = None  # evidence the model started to copy out word for word
-        copied = ""
-        reply = self.generator.stream(self.messages(question, evidence, scope), max_tokens=self.settings.max_tokens, stop=["\n\n"])
-        try:
-            for sentence, complete in _sentences(reply, watch_after=LONG_SENTENCE_WORDS):
-                # A long copied clause is not plain language: stop the reply as soon as the copy is
-                # plain to see and ask for a rewording of that clause instead (after the reply is
-                # closed: one model, one reply at a time).
-                if word_count(sentence) > LONG_SENTENCE_WORDS and (copy := checker.copied_from(sentence)) is not None:
-                    copied = sentence
-                    break
-                if not complete:
-                    continue
-                if _NOT_STATED.search(sentence) and not shown:
-                    return (yield from self._abstain(scope, evidence, "the model found no answer in the clauses"))
-                checked = checker.check(sentence)
-                if checked is None:
-                    continue
-                if not _fits(shown, checked):
-                    break
-                yield (" " if shown else "") + checked
-                shown.append(checked)
-        finally:
-            _close(reply)
-        if copy is not None:
-            checker.notes.append(f"rewording copied clause {copy + 1}")
-            text = self._reword(checker, copy, evidence, _copied_part(evidence[copy].context, copied)) or checker.fallback(copy)
-            if _fits(shown, text):
-                yield (" " if shown else "") + text
-                shown.append(text)
-        if not shown and not checker.wrong:
-            return (yield from self._abstain(scope, evidence, "no sentence of the reply was supported", checker.notes))
-        if not shown:
-            # The model was on topic but got it wrong (flipped a "not", invented a detail):
-            # ask it to reword only the best clause, check that too, and quote the clause if it fails.
-            best = checker.wrong[0]
-            shown.append(self._reword(checker, best, evidence, evidence[best].context) or checker.fallback(best))
-            yield shown[-1]
-        return Answer(" ".join(shown), tuple(checker.citations(self.policies)), False, scope, tuple(checker.notes))
-
-    def _stems(self, policy_ids: set[str]) -> set[str]:
-        """Content-word stems used anywhere in these policies (cached per policy)."""
-        for pid in policy_ids - self._policy_stems.keys():
-            self._policy_stems[pid] = guards.content_stems(self.policies[pid].text)
-        return set().union(*(self._policy_stems[pid] for pid in policy_ids))
-
-    def _reword(self, checker: "_Checker", idx: int, evidence: list[Evidence], clause: str) -> str | None:
-        """Ask the model to put ``clause`` (evidence ``idx``, or the part of it the model copied)
-        in plain words; the result is checked like any answer, against that evidence only."""
-        e = evidence[idx]
-        # After the same preamble as every question, so llama.cpp keeps it cached for the next one.
-        messages = self._preamble() + [{"role": "user", "content": prompts.render(
-            "rewrite", policy=self.policies[e.policy_id].name, clause=_one_line(clause))}]
-        done = []
-        reply = self.generator.stream(messages, max_tokens=60, stop=["\n\n"])
-        try:
-            for sentence, _ in _sentences(reply):
-                checked = checker.check(sentence, only=idx)
-                if checked and len(done) < 2:
-                    done.append(checked)
-        finally:
-            _close(reply)
-        return " ".join(done) or None
-
-    def messages(self, question: str, evidence: list[Evidence], scope: str | None) -> list[dict[str, str]]:
         multi = len({e.policy_id for e in evidence}) > 1
-        lines = [f"[{n}] " + (f"({self.policies[e.policy_id].name}) " if multi else "") + _one_line(e.context)
-                 for n, e in enumerate(evidence, 1)]
-        name = self.policies[scope].name if scope else (self.policies[evidence[0].policy_id].name if not multi else "these")
-        user = prompts.render("user", policy=name, evidence="\n".join(lines), question=reframe(question))
-        return self._preamble() + [{"role": "user", "content": user}]
+        clauses = [self._label(e, multi) + _one_line(e.context) for e in evidence]
+        relevance = self.judge.relevance(question, clauses)
+        notes = [f"relevance {[round(r, 2) for r in relevance]}"]
+        best = max(range(len(evidence)), key=relevance.__getitem__)
+        if relevance[best] < s.min_relevance:
+            return (yield from self._abstain(scope, evidence, "no clause answers the question", notes))
+
+        # Answer from the clause the judge rates best, and from a second of the same policy that
+        # it rates nearly as well (it often cannot tell which of two holds the answer).
+        chosen = [i for i in sorted(range(len(evidence)), key=lambda i: -relevance[i])
+                  if relevance[i] >= s.co_relevance * relevance[best] and evidence[i].policy_id == evidence[best].policy_id][:2]
+        order = sorted(chosen)  # shown in document order, numbered 1 and 2
+        name = self.policies[evidence[best].policy_id].name
+        chat = preamble() + [pick_turn(name, [clauses[i] for i in order], question),
+                             {"role": "assistant", "content": str(order.index(best) + 1)},
+                             {"role": "user", "content": prompts.render("ask", number=" and ".join(f"[{n}]" for n in range(1, len(order) + 1)))}]
+        reply = self._collect(chat, s.max_tokens)
+        shown: list[str] = []
+        cited: dict[int, int] = {}  # evidence index -> citation number, in order of use
+        supports: dict[int, str] = {}
+        for raw in _split(reply):
+            if len(shown) == MAX_SENTENCES:
+                break
+            copied = next((i for i in chosen if _copies(raw, evidence[i].context)), None)
+            if copied is not None:
+                notes.append(f"rewording copied clause {copied + 1}")
+                sentence, used = self._reword(evidence[copied], copied, _copied_part(evidence[copied].context, raw), question, notes)
+            else:
+                sentence, used = self._check(raw, [(i, evidence[i]) for i in chosen], question, notes)
+            if sentence and multi and name.casefold() not in sentence.casefold():
+                sentence = f"{name}: {sentence}"  # one company per sentence, and it says which
+            if sentence and word_count(" ".join(shown + [sentence])) <= MAX_WORDS:
+                marks = "".join(f"[{cited.setdefault(i, len(cited) + 1)}]" for i in used)
+                for i in used:
+                    supports.setdefault(i, sentence)
+                yield (" " if shown else "") + f"{sentence} {marks}"
+                shown.append(f"{sentence} {marks}")
+        if not shown:
+            notes.append("no sentence of the reply was supported: quoting the clause")
+            quote = guards.plain_rewording(evidence[best].text)
+            shown.append(f"{name}: {quote} [1]" if multi else f"{quote} [1]")
+            cited, supports = {best: 1}, {best: shown[0]}
+            yield shown[0]
+        cites = tuple(_citation(n, evidence[i], self.policies, supports[i]) for i, n in cited.items())
+        return Answer(" ".join(shown), cites, False, scope, tuple(notes))
+
+    def _check(self, raw: str, candidates: list[tuple[int, Evidence]], question: str,
+               notes: list[str]) -> tuple[str | None, list[int]]:
+        """The sentence, cleaned, and the candidate clauses that support it; (None, []) if none does."""
+        sentence = _LEADS.sub("", _MARKER.sub("", raw)).strip()
+        sentence = sentence[:1].upper() + sentence[1:]
+        if word_count(sentence) < 3:
+            return None, []
+        texts = [e.context for _, e in candidates]
+        if guards.unsupported_tokens(sentence, texts):
+            stripped = guards.strip_unsupported(sentence, texts)
+            if stripped is None:
+                notes.append(f"rejected invented details: {sentence!r}")
+                return None, []
+            notes.append(f"removed invented details from {sentence!r}")
+            sentence = stripped
+        used = []
+        for i, e in candidates:  # best first; a second clause is asked only if the first fails
+            # On its own, not in the conversation that wrote the sentence: asked there, the model
+            # agrees with itself (it accepted every contradicted pair in BENCHMARKS.md).
+            judgement = self.judge.check(sentence, e.context, question)
+            if judgement.support >= self.settings.min_support:
+                used.append(i)
+                break
+            notes.append(f"clause {i + 1} {judgement.verdict} (support {judgement.support:.2f}): {sentence!r}")
+        if not used or guards.unsupported_tokens(sentence, [e.context for i, e in candidates if i in used]):
+            return None, []
+        return (sentence if sentence[-1:] in ".!?" else sentence + "."), used
+
+    def _reword(self, e: Evidence, idx: int, clause: str, question: str, notes: list[str]) -> tuple[str | None, list[int]]:
+        """Ask the model to put ``clause`` (of evidence ``idx``) in plain words; checked like any answer."""
+        messages = preamble() + [{"role": "user", "content": prompts.render(
+            "rewrite", policy=self.policies[e.policy_id].name, clause=_one_line(clause))}]
+        reply = self._collect(messages, 60)
+        for raw in _split(reply)[:1]:
+            return self._check(raw, [(idx, e)], question, notes)
+        return None, []
+
+    def _collect(self, messages: list[Message], max_tokens: int) -> str:
+        """The model's whole reply (checked before any of it is shown)."""
+        stream = self.generator.stream(messages, max_tokens=max_tokens, stop=["\n\n"])
+        try:
+            return "".join(stream).strip()
+        finally:
+            _close(stream)
+
+    def _label(self, e: Evidence, multi: bool) -> str:
+        return f"({self.policies[e.policy_id].name}) " if multi else ""
 
     def _abstain_text(self, scope: str | None) -> str:
         name = f"The {self.policies[scope].name} policy" if scope else "The policy"
         return f"{name} doesn't say. Here are the closest parts of the policy, so you can check for yourself."
 
     def _abstain(self, scope: str | None, evidence: list[Evidence], why: str,
-                 notes: list[str] = ()) -> Gen[str, None, Answer]:
+                 notes: Sequence[str] = ()) -> Gen[str, None, Answer]:
         log.info("abstaining: %s %s", why, list(notes))
         text = self._abstain_text(scope)
         yield text
@@ -209,139 +221,28 @@ class Pipeline:
         return Answer(text, cites, True, scope, (*notes, why))
 
 
-class _Checker:
-    """Checks model sentences against the evidence and numbers the citations in order of use."""
-
-    def __init__(self, evidence: list[Evidence], vectors: np.ndarray, embedder, min_support: float,
-                 never: set[str] = frozenset()) -> None:
-        self.evidence = evidence
-        self.never = never  # stems of question topics the policy never mentions
-        self.vectors = vectors
-        self.embedder = embedder
-        self.min_support = min_support
-        self.numbers: dict[int, int] = {}  # evidence index -> citation number
-        self.supports: dict[int, str] = {}
-        self.wrong: list[int] = []  # evidence the model contradicted or embellished
-        self.notes: list[str] = []
-
-    def check(self, raw: str, only: int | None = None) -> str | None:
-        """The sentence, cleaned and with its citation marker, or None if it must not be shown."""
-        markers = [int(n) for group in _MARKER.findall(raw) for n in re.split(r"\s*,\s*", group)]
-        sentence = _LEADS.sub("", _MARKER.sub("", raw)).strip()
-        sentence = sentence[:1].upper() + sentence[1:]
-        if word_count(sentence) < 3:
-            return None
-        bad = [m for m in markers if not 1 <= m <= len(self.evidence)]
-        if bad:
-            self.notes.append(f"dropped out-of-range marker(s) {bad}")
-        idx, support, also, scores = self._attribute(sentence, [m - 1 for m in markers if m not in bad], only)
-        if support < self.min_support:
-            self.notes.append(f"rejected unsupported sentence ({support:.2f}): {sentence!r}")
-            return None
-        if missing := guards.mentions(sentence, self.never):
-            self.notes.append(f"rejected sentence about {missing}, which the policy never mentions: {sentence!r}")
-            return None
-        agreeing = self._agreeing(sentence, idx, scores, only)
-        if agreeing is None:
-            self.notes.append(f"rejected flipped negation: {sentence!r}")
-            self.wrong.append(idx)
-            return None
-        if agreeing != idx:
-            self.notes.append(f"cited clause {agreeing + 1}, which says the same, not clause {idx + 1}, which does not")
-            idx, also = agreeing, []
-        ev = self.evidence[idx].context
-        if guards.unsupported_tokens(sentence, [ev]):
-            stripped = guards.strip_unsupported(sentence, [ev])
-            if stripped is None:
-                self.notes.append(f"rejected invented details: {sentence!r}")
-                self.wrong.append(idx)
-                return None
-            self.notes.append(f"removed invented details from {sentence!r}")
-            sentence = stripped
-        numbers = []
-        for i in [idx] + [j for j in also if j != idx]:
-            numbers.append(self.numbers.setdefault(i, len(self.numbers) + 1))
-            self.supports.setdefault(i, sentence)
-        body = sentence.rstrip()
-        end = "" if body[-1:] in ".!?" else "."
-        return f"{body}{end} " + "".join(f"[{n}]" for n in numbers)
-
-    def copied_from(self, sentence: str) -> int | None:
-        """The evidence this (possibly unfinished) sentence copies word for word, if any."""
-        shares = [guards.copied_share(_MARKER.sub("", sentence), e.context) for e in self.evidence]
-        best = max(range(len(shares)), key=shares.__getitem__)
-        return best if shares[best] >= COPIED else None
-
-    def fallback(self, idx: int) -> str:
-        self.notes.append("fell back to quoting the clause")
-        number = self.numbers.setdefault(idx, len(self.numbers) + 1)
-        text = guards.plain_rewording(self.evidence[idx].text)
-        self.supports.setdefault(idx, text)
-        return f"{text} [{number}]"
-
-    def citations(self, policies) -> list[Citation]:
-        order = sorted(self.numbers, key=self.numbers.get)
-        return [_citation(self.numbers[i], self.evidence[i], policies, self.supports.get(i, "")) for i in order]
-
-    def _agreeing(self, sentence: str, best: int, scores: list[float], only: int | None) -> int | None:
-        """``best`` if the sentence keeps its negations; else another supporting clause that
-        denies the same thing ("will not provide, sell, rent" for "They do not sell"), since a
-        verb can be denied in one clause and not in the next; None if there is none."""
-        if not guards.negation_flipped(sentence, self.evidence[best].context):
-            return best
-        others = sorted((i for i in range(len(self.evidence)) if i != best and only in (None, i)
-                         and scores[i] >= self.min_support), key=lambda i: -scores[i])
-        return next((i for i in others if guards.same_denial(sentence, self.evidence[i].context)), None)
-
-    def _attribute(self, sentence: str, hinted: list[int], only: int | None) -> tuple[int, float, list[int], list[float]]:
-        """The evidence that best supports the sentence (mean of word overlap and MiniLM cosine),
-        its support, and any other evidence that supports it nearly as well (cited too, since a
-        sentence may join two clauses). A model-written marker only breaks near-ties; it is never
-        taken on trust."""
-        cos = self.vectors @ self.embedder.encode([sentence])[0]
-        support = [0.5 * guards.support_score(sentence, e.context) + 0.5 * float(cos[i]) for i, e in enumerate(self.evidence)]
-        allowed = [only] if only is not None else list(range(len(self.evidence)))
-        best = max(allowed, key=lambda i: support[i] + (0.03 if i in hinted else 0.0))
-        floor = max(self.min_support, support[best] - CO_CITE_MARGIN)
-        also = [i for i in allowed if i != best and support[i] >= floor]
-        return best, support[best], also, support
-
-
-def reframe(question: str) -> str:
-    """Yes/no questions become neutral ("What do the clauses say about this: does X sell ...?"),
-    because the model tends to answer "Yes" to a direct question whatever the clause says."""
-    if _YES_NO.match(question):
-        return prompts.render("reframe_yes_no", question=question[:1].lower() + question[1:])
-    return prompts.render("reframe_open", question=question)
-
-
-def _sentences(pieces: Iterator[str], watch_after: int | None = None) -> Iterator[tuple[str, bool]]:
-    """``(sentence, True)`` for each complete sentence of a token stream, as soon as it ends;
-    with ``watch_after``, also ``(unfinished sentence, False)`` after each piece once the
-    unfinished sentence is longer than that many words."""
-    buf = ""
-    for piece in pieces:
-        buf += piece
-        while (m := _SENTENCE_END.search(buf)):
-            head, buf = buf[:m.end()].strip(), buf[m.end():]
-            if head:
-                yield head, True
-        if watch_after is not None and word_count(buf) > watch_after:
-            yield buf.strip(), False
+def _split(reply: str) -> list[str]:
+    """The sentences of a reply."""
+    parts, buf = [], reply
+    while (m := _SENTENCE_END.search(buf)):
+        head, buf = buf[:m.end()].strip(), buf[m.end():]
+        if head:
+            parts.append(head)
     if buf.strip():
-        yield buf.strip(), True
+        parts.append(buf.strip())
+    return parts
+
+
+def _copies(sentence: str, clause: str) -> bool:
+    """A long sentence that reproduces the clause word for word is not plain language."""
+    return word_count(sentence) > LONG_SENTENCE_WORDS and guards.copied_share(_MARKER.sub("", sentence), clause) >= COPIED
 
 
 def _copied_part(clause: str, copy: str) -> str:
-    """The sentences of ``clause`` that ``copy`` (perhaps unfinished) reproduces: what to reword,
-    without the clause's other sentences, which may not bear on the question."""
+    """The sentences of ``clause`` that ``copy`` reproduces: what to reword."""
     parts = [clause[a:b] for a, b in split_sentences(clause)]
     taken = [p for p in parts if guards.copied_share(p, copy) >= COPIED_PART]
     return " ".join(taken) or clause
-
-
-def _fits(shown: list[str], sentence: str) -> bool:
-    return len(shown) < MAX_SENTENCES and word_count(" ".join(shown + [sentence])) <= MAX_WORDS
 
 
 def _close(stream: Iterator[str]) -> None:

@@ -7,15 +7,10 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
-from answering.pipeline import AnswerSettings, Pipeline
+from answering.pipeline import Pipeline
 from generation import Generator, make_generator
 from plainpolicy.settings import Settings
 from retrieval.runtime import open_searcher
-
-
-def answer_settings(settings: Settings) -> AnswerSettings:
-    return AnswerSettings(evidence=settings.evidence_sentences, max_tokens=settings.max_tokens,
-                          abstain_below=settings.abstain_below)
 
 
 def load_pipeline(settings: Settings, generator: Generator | None = None,
@@ -27,4 +22,4 @@ def load_pipeline(settings: Settings, generator: Generator | None = None,
         model = pool.submit(make_generator, settings) if generator is None else None
         searcher = open_searcher(settings)
         generator = model.result() if model is not None else generator
-    return Pipeline(searcher, wrap(generator), answer_settings(settings))
+    return Pipeline(searcher, wrap(generator), settings)

@@ -14,12 +14,13 @@ import logging
 import re
 import threading
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Sequence
 
 import plainpolicy  # noqa: F401  (sets OMP_WAIT_POLICY before torch, faiss or llama.cpp load)
 from answering.pipeline import AnswerStream, Pipeline
 from answering.runtime import load_pipeline
 from generation import Generator, Message
+from generation.base import Scorer
 from plainpolicy.settings import Settings
 from retrieval.index import add_policy, load_index
 from retrieval.loaders import MAX_BYTES, PolicyFileError, load_policy
@@ -131,6 +132,12 @@ class OneAtATime:
         self.generator = generator
         self.name = generator.name
         self._lock = threading.Lock()
+        if isinstance(generator, Scorer):  # the meaning check asks the same model, under the same lock
+            self.choice_probs = self._choice_probs
+
+    def _choice_probs(self, messages: list[Message], options: Sequence[str]) -> list[float]:
+        with self._lock:
+            return self.generator.choice_probs(messages, options)
 
     def stream(self, messages: list[Message], *, max_tokens: int, stop: list[str] | None = None) -> Iterator[str]:
         with self._lock:  # released when the reply ends, or when an abandoned stream is closed

@@ -1,7 +1,8 @@
 """Generate replies with a local GGUF model through llama.cpp (the default back end).
 
 ``LlamaCppGenerator`` loads the model once and streams greedy chat completions, using the chat
-template stored in the GGUF file.
+template stored in the GGUF file. It is also a ``Scorer``: ``choice_probs`` reads the model's
+next-token probabilities of a few one-token replies ("yes", "no", "2") without generating.
 
 This module does not download models (see ``generation.model_files``), build prompts, or run
 a server; ``llama_cpp`` is imported only when a generator is made.
@@ -11,7 +12,9 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
+
+import numpy as np
 
 from generation.base import GenerationError, Message
 
@@ -59,6 +62,8 @@ class LlamaCppGenerator:
             raise GenerationError(f"llama.cpp could not load {path}: {exc}") from exc
         self.path = path
         self.name = f"{_model_label(self._llm.metadata, path)} via llama.cpp"
+        self._template = _chat_template(self._llm)
+        self._option_tokens: dict[str, list[int]] = {}
 
     def stream(
         self, messages: list[Message], *, max_tokens: int, stop: list[str] | None = None
@@ -74,6 +79,50 @@ class LlamaCppGenerator:
             piece = chunk["choices"][0]["delta"].get("content")  # type: ignore[index]
             if piece:
                 yield piece
+
+    def choice_probs(self, messages: list[Message], options: Sequence[str]) -> list[float]:
+        """The probability that the reply starts with each option, read from the model's next-token
+        distribution after the chat prompt: one forward pass over the part of the prompt that is
+        not cached yet, no sampling. Tokens read here stay cached, like ``stream``'s. It uses
+        llama-cpp-python's own prefix bookkeeping (``input_ids``, ``n_tokens``, ``eval``), which is
+        why ``llama-cpp-python`` is pinned."""
+        if self._template is None:
+            raise GenerationError(f"{self.path} has no chat template to score with")
+        prompt = self._template(messages=messages)
+        tokens = self._llm.tokenize(prompt.prompt.encode("utf-8"), add_bos=not prompt.added_special, special=True)
+        llm = self._llm
+        cached = 0
+        for a, b in zip(llm.input_ids[:llm.n_tokens], tokens):
+            if a != b:
+                break
+            cached += 1
+        cached = min(cached, len(tokens) - 1)  # at least one token is read, to get fresh logits
+        llm.n_tokens = cached
+        llm.eval(tokens[cached:])
+        logits = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),)).astype(np.float64)
+        probs = np.exp(logits - logits.max())
+        probs /= probs.sum()
+        return [float(probs[self._first_tokens(option)].sum()) for option in options]
+
+    def _first_tokens(self, option: str) -> list[int]:
+        """The first token of each spelling of ``option`` ("yes", "Yes", "YES", " yes")."""
+        if option not in self._option_tokens:
+            spellings = {option, option.lower(), option.capitalize(), option.upper(), " " + option.lower(), " " + option.capitalize()}
+            self._option_tokens[option] = sorted({self._llm.tokenize(s.encode("utf-8"), add_bos=False, special=False)[0] for s in spellings})
+        return self._option_tokens[option]
+
+
+def _chat_template(llm: Any):
+    """The GGUF's own chat template as a formatter (what ``create_chat_completion`` uses), or None."""
+    template = llm.metadata.get("tokenizer.chat_template")
+    if not template:
+        return None
+    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+    def text(token: int) -> str:
+        return llm._model.token_get_text(token) if token != -1 else ""
+
+    return Jinja2ChatFormatter(template=template, eos_token=text(llm.token_eos()), bos_token=text(llm.token_bos()))
 
 
 def _model_label(metadata: dict[str, Any], path: Path) -> str:

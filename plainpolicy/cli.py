@@ -83,6 +83,7 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("eval-answers", help="answer benchmark on a SQuAD-style file")
     s.add_argument("file", type=Path)
     s.add_argument("--out", type=Path, required=True, help="JSON lines output, one per question")
+    s.add_argument("--sample", type=int, default=None, help="answer only N questions, evenly spread over the file (the same N every run)")
     _model_flags(s)
     s.set_defaults(func=cmd_eval_answers)
 
@@ -187,13 +188,10 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_eval_answers(args: argparse.Namespace, settings: Settings) -> int:
     from answering.evaluate import eval_answers
-    from answering.runtime import answer_settings
     from generation import make_generator
     from retrieval.embedding import MiniLMEmbedder
-    from retrieval.runtime import index_config
 
-    summary = eval_answers(args.file, args.out, MiniLMEmbedder(), make_generator(settings), index_config(settings),
-                           settings.search, answer_settings(settings))
+    summary = eval_answers(args.file, args.out, MiniLMEmbedder(), make_generator(settings), settings, sample=args.sample)
     print(json.dumps(summary, indent=2))
     return 0
 

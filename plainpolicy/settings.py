@@ -43,10 +43,14 @@ class Settings:
     api_key: str = ""
     n_threads: int = 2
     n_ctx: int = 2048
-    max_tokens: int = 120
+    max_tokens: int = 64
     # answering
+    answer_hits: int = 20
+    evidence_sentences: int = 4
     abstain_below: float = 0.3
-    evidence_sentences: int = 3
+    min_relevance: float = 0.6
+    co_relevance: float = 0.9
+    min_support: float = 0.5
 
     def __post_init__(self) -> None:
         if not 1 <= self.chunk_min_tokens < self.chunk_max_tokens <= 200:
@@ -61,6 +65,10 @@ class Settings:
             raise ValueError("the openai backend needs api_base and api_model")
         if self.n_threads < 1 or self.max_tokens < 1:
             raise ValueError("n_threads and max_tokens must be positive")
+        if self.answer_hits < 1 or self.evidence_sentences < 1:
+            raise ValueError("answer_hits and evidence_sentences must be positive")
+        if not all(0.0 <= v <= 1.0 for v in (self.abstain_below, self.min_relevance, self.co_relevance, self.min_support)):
+            raise ValueError("abstain_below, min_relevance, co_relevance and min_support must be between 0 and 1")
 
     @property
     def chunker(self) -> "ChunkerSettings":

@@ -42,13 +42,18 @@ def load_squad(path: Path) -> list[tuple[Policy, list[Question]]]:
     for n, doc in enumerate(data):
         title = str(doc.get("title") or f"policy-{n}")
         pid = f"{n:03d}-" + (re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-") or "policy")
-        parts, questions, offset = [], [], 0
+        parts, questions, starts, offset = [], [], [], 0
         for para in doc["paragraphs"]:
             for qa in para.get("qas", []):
                 spans = tuple((offset + a["answer_start"], offset + a["answer_start"] + len(a["text"])) for a in qa.get("answers", []))
                 questions.append(Question(str(qa["id"]), qa["question"], spans, qa))
+            starts.append(offset)
             parts.append(para["context"])
             offset += len(para["context"]) + 2
+        # The same point quoted from another paragraph (ToS;DR's other_supporting_quotes) is gold too.
+        questions = [Question(q.id, q.text, q.answers + tuple(
+            (starts[o["paragraph_index"]] + o["answer_start"], starts[o["paragraph_index"]] + o["answer_start"] + len(o["text"]))
+            for o in q.raw.get("other_supporting_quotes", []) if q.answers), q.raw) for q in questions]
         out.append((Policy(id=pid, name=title, text="\n\n".join(parts)), questions))
     return out
 

@@ -32,3 +32,38 @@ class HashEmbedder:
 
     def count_tokens(self, text: str) -> int:
         return len(text.split())
+
+
+_NEG = re.compile(r"\b(?:not|never|no|cannot)\b|n't\b", re.I)
+
+
+def _words(text: str) -> set[str]:
+    return {w[:5] for w in re.findall(r"[a-z]{4,}", text.lower())}
+
+
+class RuleJudge:
+    """A meaning check for unit tests: a clause answers a question when they share a content
+    word; it supports a sentence when it holds most of the sentence's content words and both
+    or neither say "not", and contradicts it when only one of them does. Records its calls."""
+
+    name = "rule judge (test double)"
+
+    def __init__(self) -> None:
+        self.calls: list[tuple] = []
+
+    def relevance(self, question, clauses):
+        self.calls.append(("relevance", question, tuple(clauses)))
+        shared = [len(_words(question) & _words(c)) for c in clauses]
+        return [min(0.3 * s, 0.9) for s in shared]
+
+    def check(self, sentence, clause, question, *, context=(), number=None):
+        from answering.judge import Judgement
+
+        self.calls.append(("check", sentence, clause, number))
+        words = _words(sentence)
+        overlap = len(words & _words(clause)) / max(len(words), 1)
+        if overlap < 0.5:
+            return Judgement(0.05, 0.05)
+        if bool(_NEG.search(sentence)) != bool(_NEG.search(clause)):
+            return Judgement(0.05, 0.9)
+        return Judgement(0.9, 0.05)

@@ -1,8 +1,10 @@
-"""The answer pipeline's guarantees, with a fake embedder and a scripted model."""
+"""The answer pipeline's guarantees, with a fake embedder, a scripted model and a rule-based judge."""
 import pytest
 
-from answering.pipeline import AnswerSettings, Pipeline, reframe
+from answering.pipeline import Pipeline
+from fakes import RuleJudge
 from generation.fake import ScriptedGenerator
+from plainpolicy.settings import Settings
 from retrieval.chunking import ChunkerSettings
 from retrieval.index import IndexConfig, build_index, load_index
 from retrieval.search import Searcher, SearchSettings
@@ -25,7 +27,7 @@ def make(tmp_path, fake_embedder):
 
     def _make(*replies: str, **settings) -> tuple[Pipeline, ScriptedGenerator]:
         gen = ScriptedGenerator(list(replies))
-        return Pipeline(searcher, gen, AnswerSettings(**settings)), gen
+        return Pipeline(searcher, gen, Settings(**settings), judge=RuleJudge()), gen
     return _make
 
 
@@ -37,7 +39,7 @@ def ask(pipeline: Pipeline, question: str):
 
 
 def test_a_supported_answer_is_streamed_and_cited_verbatim(make):
-    pipeline, gen = make("They will never sell your personal information to any third party. [1]")
+    pipeline, gen = make("They will never sell your personal information to any third party.")
     answer = ask(pipeline, "Does Acme sell my personal information?")
     assert not answer.abstained
     assert answer.text == "They will never sell your personal information to any third party. [1]"
@@ -46,36 +48,44 @@ def test_a_supported_answer_is_streamed_and_cited_verbatim(make):
     assert c.answer_sentence.startswith("They will never sell")
 
 
-def test_yes_no_questions_are_asked_neutrally():
-    assert reframe("Does Acme sell my data?") == "What do the clauses say about this: does Acme sell my data?"
-    assert reframe("Why do they collect my phone number?") == "Why do they collect my phone number?"
+def test_a_right_paraphrase_is_shown_and_cited(make):
+    # Few words in common with the clause: a word-overlap check threw such replies away.
+    pipeline, _ = make("Acme does not pass your personal details to other firms for money.")
+    pipeline.judge.check = lambda sentence, clause, question, **kw: __import__("answering.judge").judge.Judgement(0.93, 0.02)
+    answer = ask(pipeline, "Does Acme sell my personal information?")
+    assert not answer.abstained
+    assert answer.text == "Acme does not pass your personal details to other firms for money. [1]"
+    assert "never sell" in answer.citations[0].text
 
 
-def test_the_prompt_numbers_the_evidence_and_comes_from_templates(make):
+def test_the_judge_rates_each_clause_and_the_model_answers_from_the_best(make):
     pipeline, gen = make("They will never sell your personal information to any third party.")
     ask(pipeline, "Does Acme sell my personal information?")
-    system, *_, user = gen.last_messages
+    kind, question, clauses = pipeline.judge.calls[0]
+    assert kind == "relevance" and any(c.startswith("Acme will never sell") for c in clauses)
+    system, *_, pick, chosen, instruction = gen.last_messages
     assert system["role"] == "system" and "privacy policies" in system["content"]
-    assert "[1] Acme will never sell your personal information" in user["content"]
-    assert "What do the clauses say about this: does Acme sell" in user["content"]
+    assert pick["content"].startswith("Question: Does Acme sell my personal information?")
+    assert "[1] Acme will never sell your personal information" in pick["content"]
+    assert chosen == {"role": "assistant", "content": "1"}
+    assert "from clause [1]" in instruction["content"]
 
 
-def test_a_flipped_negation_is_caught_and_the_clause_reworded_instead(make):
-    pipeline, gen = make(
-        "Yes, they sell your personal information to third parties. [1]",
-        "They will never sell your personal information to anyone.",  # the rewording retry
-    )
+def test_each_sentence_is_checked_against_the_clause_on_its_own(make):
+    pipeline, gen = make("They will never sell your personal information to any third party.")
+    ask(pipeline, "Does Acme sell my personal information?")
+    checks = [c for c in pipeline.judge.calls if c[0] == "check"]
+    assert checks and checks[0][1].startswith("They will never sell") and "never sell" in checks[0][2]
+    assert checks[0][3] is None  # not by its number in the conversation that wrote it
+
+
+def test_a_contradicted_sentence_is_never_shown_and_the_clause_is_quoted(make):
+    pipeline, gen = make("Yes, they sell your personal information to third parties.")
     answer = ask(pipeline, "Does Acme sell my personal information?")
-    assert "never sell" in answer.text and "Yes" not in answer.text
-    assert any("flipped negation" in n for n in answer.notes)
-    assert "Rewrite this sentence" in gen.last_messages[-1]["content"]
-
-
-def test_if_the_rewording_fails_too_the_clause_is_quoted(make):
-    pipeline, _ = make("Yes, they sell your personal information. [1]", "They sell your personal information.")
-    answer = ask(pipeline, "Does Acme sell my personal information?")
+    assert "Yes" not in answer.text and not answer.abstained
     assert answer.text.startswith('The policy says: "Acme will never sell your personal information')
-    assert not answer.abstained and answer.citations[0].text.startswith("Acme will never sell")
+    assert answer.citations[0].text.startswith("Acme will never sell")
+    assert any("contradicts" in n for n in answer.notes)
 
 
 def test_an_invented_phone_number_is_removed(make):
@@ -87,17 +97,15 @@ def test_an_invented_phone_number_is_removed(make):
 
 
 def test_an_invented_number_rejects_the_sentence(make):
-    pipeline, _ = make("They keep your order history for 90 days after you close your account. [1]",
-                       "They keep your order history for 30 days after you close your account.")
+    pipeline, _ = make("They keep your order history for 90 days after you close your account.")
     answer = ask(pipeline, "How long do they keep my order history?")
     assert "90" not in answer.text and "30 days" in answer.text
 
 
-def test_an_out_of_range_marker_is_dropped(make):
+def test_markers_written_by_the_model_are_not_trusted(make):
     pipeline, _ = make("They will never sell your personal information to any third party. [7]")
     answer = ask(pipeline, "Does Acme sell my personal information?")
     assert "[7]" not in answer.text and answer.text.endswith("[1]")
-    assert any("out-of-range" in n for n in answer.notes)
 
 
 def test_weak_evidence_abstains_without_calling_the_model(make):
@@ -107,24 +115,46 @@ def test_weak_evidence_abstains_without_calling_the_model(make):
     assert gen.calls == []
 
 
-def test_model_saying_the_clauses_do_not_answer_abstains_with_closest_clauses(make):
-    pipeline, _ = make("The clauses do not mention this.")
-    answer = ask(pipeline, "Does Acme sell my personal information to advertisers?")
+def test_when_no_clause_answers_the_question_it_abstains_with_the_closest_clauses(make):
+    pipeline, gen = make(abstain_below=0.0)
+    answer = ask(pipeline, "Where is the head office?")
     assert answer.abstained and answer.citations
     assert all(TEXT[c.start:c.end] == c.text for c in answer.citations)
+    assert gen.calls == []  # decided from the judge's reading, before any answer is written
+    assert any("no clause answers" in n for n in answer.notes)
 
 
-def test_an_unsupported_reply_abstains(make):
+def test_an_off_topic_reply_is_not_shown(make):
     pipeline, _ = make("They track your GPS location every five minutes.")
     answer = ask(pipeline, "Does Acme sell my personal information?")
-    assert answer.abstained
+    assert "GPS" not in answer.text and answer.text.startswith("The policy says")
 
 
-def test_answers_are_capped_at_three_sentences(make):
+def test_answers_are_capped_at_two_sentences(make):
     s = "They will never sell your personal information to any third party."
     pipeline, _ = make(" ".join([s] * 5))
     answer = ask(pipeline, "Does Acme sell my personal information?")
-    assert answer.text.count("[1]") == 3
+    assert answer.text.count("[1]") == 2
+
+
+TWO = [Policy("north", "Northwind", "# Sharing\n\nNorthwind will never sell your personal information.\n"),
+       Policy("south", "Southgate", "# Sharing\n\nSouthgate may sell your personal information.\n"),
+       Policy("west", "Westfield", "# Contact\n\nWrite to the office by post.\n")]
+
+
+def test_two_policies_are_never_mixed_in_one_sentence(tmp_path, fake_embedder):
+    build_index(tmp_path, TWO, fake_embedder, CONFIG)
+    searcher = Searcher(load_index(tmp_path, CONFIG), fake_embedder, SearchSettings())
+    gen = ScriptedGenerator(["They never sell your personal information."])
+    pipeline = Pipeline(searcher, gen, Settings(abstain_below=0.0), judge=RuleJudge())
+    answer = pipeline.ask("Do they sell my personal information?").finish()
+    _, _, judged = pipeline.judge.calls[0]
+    assert any("(Northwind)" in c for c in judged) and any("(Southgate)" in c for c in judged)
+    assert len({c.policy_id for c in answer.citations}) == 1
+    cited = answer.citations[0].policy_name
+    shown = gen.last_messages[-3]["content"]  # the model answers from one company's clauses only
+    assert f"({cited})" in shown and ("(Northwind)" in shown) != ("(Southgate)" in shown)
+    assert answer.text.startswith(f"{cited}: ")
 
 
 class OneReplyAtATime(ScriptedGenerator):
@@ -151,32 +181,11 @@ SHOP = Policy("shop", "Shop", "# Sharing\n\nWe may share the personal informatio
               "selected partners who help us run the shop, deliver your orders and answer your questions.\n")
 
 
-class Counted(OneReplyAtATime):
-    """Also counts how many pieces of each reply were read."""
-
-    def __init__(self, replies):
-        super().__init__(replies)
-        self.read: list[int] = []
-
-    def stream(self, messages, *, max_tokens, stop=None):
-        pieces = super().stream(messages, max_tokens=max_tokens, stop=stop)
-        self.read.append(0)
-
-        def counting():
-            try:
-                for piece in pieces:
-                    self.read[-1] += 1
-                    yield piece
-            finally:
-                pieces.close()
-        return counting()
-
-
 def shop_pipeline(tmp_path, fake_embedder, *replies):
     build_index(tmp_path, [SHOP], fake_embedder, CONFIG)
     searcher = Searcher(load_index(tmp_path, CONFIG), fake_embedder, SearchSettings())
-    gen = Counted(list(replies))
-    return Pipeline(searcher, gen, AnswerSettings(abstain_below=0.1)), gen
+    gen = OneReplyAtATime(list(replies))
+    return Pipeline(searcher, gen, Settings(abstain_below=0.1), judge=RuleJudge()), gen
 
 
 COPY = ("We may share the personal information that you give us with carefully selected partners who "
@@ -184,24 +193,24 @@ COPY = ("We may share the personal information that you give us with carefully s
 QUESTION = "Who do they share my personal information with?"
 
 
-def test_a_copied_long_clause_is_cut_short_and_reworded(tmp_path, fake_embedder):
-    pipeline, gen = shop_pipeline(tmp_path, fake_embedder, COPY + " [1] They may share it with partners. [1]",
-                                  "They may share your information with partners who deliver your orders.")
+def test_a_copied_long_clause_is_reworded(tmp_path, fake_embedder):
+    pipeline, gen = shop_pipeline(tmp_path, fake_embedder, COPY,
+                                  "They may share your personal information with partners who deliver your orders.")
     answer = pipeline.ask(QUESTION, "shop").finish()
-    assert answer.text == "They may share your information with partners who deliver your orders. [1]"
+    assert answer.text == "They may share your personal information with partners who deliver your orders. [1]"
     assert len(gen.calls) == 2
-    assert gen.read[0] < len(COPY) // 4  # the copy was stopped part-way, not read to the end
     # The rewording starts with the same preamble as a question, so llama.cpp's cache keeps it.
-    assert gen.calls[1][:3] == gen.calls[0][:3]
+    assert gen.calls[1][:5] == gen.calls[0][:5]
+    assert "Rewrite this sentence" in gen.calls[1][-1]["content"]
     assert any("rewording copied clause" in note for note in answer.notes)
 
 
 def test_a_long_sentence_in_the_models_own_words_is_kept(tmp_path, fake_embedder):
-    own = ("They can pass what you tell them to a few chosen companies that help them run the shop, "
-           "send your orders and answer your questions. [1]")
+    own = ("They may share personal information that you give them with selected partners who help "
+           "run their shop and deliver orders.")
     pipeline, gen = shop_pipeline(tmp_path, fake_embedder, own)
     answer = pipeline.ask(QUESTION, "shop").finish()
-    assert answer.text == own
+    assert answer.text == own + " [1]"
     assert len(gen.calls) == 1
 
 
@@ -210,25 +219,3 @@ def test_a_failed_rewording_quotes_the_clause(tmp_path, fake_embedder):
     answer = pipeline.ask(QUESTION, "shop").finish()
     assert answer.text.startswith("The policy says")
     assert answer.citations[0].text == COPY
-
-
-def test_a_sentence_about_something_the_policy_never_mentions_abstains(make):
-    pipeline, _ = make("They never sell your personal information to children. [1]", abstain_below=0.0)
-    answer = ask(pipeline, "Does Acme sell personal information to children?")
-    assert answer.abstained
-    assert any("never mentions" in note for note in answer.notes)
-
-
-def test_a_sentence_flipped_against_one_clause_is_cited_to_the_clause_that_agrees(fake_embedder):
-    from answering.pipeline import _Checker
-    from answering.types import Evidence
-    clauses = ["We will not provide, sell, rent or trade your personal information to any third party.",
-               "Partners who collect, edit or sell your personal information by any means lose their account."]
-    evidence = [Evidence("two", 0, len(c), c, 0, len(c), "", 1.0) for c in clauses]
-    checker = _Checker(evidence, fake_embedder.encode(clauses), fake_embedder, 0.3)
-    sentence = "They do not collect, edit or sell your personal information by any means. [2]"
-    assert checker.check(sentence) == "They do not collect, edit or sell your personal information by any means. [1]"
-    assert [c.text for c in checker.citations({"two": Policy("two", "Two", clauses[0])})] == [clauses[0]]
-    assert any("says the same" in note for note in checker.notes)
-    # Only a denial is matched to another clause: "they sell" stays wrong against clause 1.
-    assert checker.check("They sell your personal information to any third party. [1]") is None

@@ -24,10 +24,9 @@ def pipeline(tmp_path_factory, real_embedder):
 
     index_corpus(settings, ROOT / "corpus", embedder=real_embedder)
     from answering.pipeline import Pipeline
-    from answering.runtime import answer_settings
     from generation import make_generator
 
-    return Pipeline(open_searcher(settings, real_embedder), make_generator(settings), answer_settings(settings))
+    return Pipeline(open_searcher(settings, real_embedder), make_generator(settings), settings)
 
 
 def test_never_sell_is_not_flipped(pipeline):
@@ -52,8 +51,28 @@ def test_seed_answers_are_short_cited_and_plain(pipeline):
     for doc in data[:2]:
         for q in doc["paragraphs"][0]["qas"]:
             answer = pipeline.ask(q["question"], policy_id=ids[doc["title"]]).finish()
-            assert word_count(answer.text) <= 90
+            assert word_count(answer.text) <= 60
             for c in answer.citations:
                 assert pipeline.policies[c.policy_id].text[c.start:c.end] == c.text
             if not answer.abstained:
                 assert re.search(r"\[\d\]", answer.text)
+
+
+def test_the_meaning_check_accepts_a_paraphrase_and_rejects_a_flip(pipeline):
+    judge = pipeline.judge
+    assert judge.name.startswith("model judge")
+    clause = "Acme does not sell or lease information about its customers to third parties."
+    question = "Does Acme sell my data?"
+    right = judge.check("They do not sell your data to other companies.", clause, question)
+    flipped = judge.check("They sell your data to other companies.", clause, question)
+    assert right.support >= pipeline.settings.min_support > flipped.support, (right, flipped)
+    never = "123RF.com will never sell your Personal Information to any third party."
+    assert judge.check("123RF sells your personal information.", never, "Does 123RF sell my data?").verdict == "contradicts"
+
+
+def test_the_judge_finds_the_clause_that_answers_and_none_for_a_topic_never_mentioned(pipeline):
+    clauses = ["We use cookies to remember your settings.",
+               "Pirate Party Australia will not sell or otherwise share any information collected with any third parties."]
+    sell = pipeline.judge.relevance("Does Pirate Party Australia sell my personal data?", clauses)
+    health = pipeline.judge.relevance("Does Pirate Party Australia collect my health information?", clauses)
+    assert sell[1] > sell[0] and max(sell) >= pipeline.settings.min_relevance > max(health), (sell, health)

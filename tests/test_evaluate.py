@@ -28,3 +28,31 @@ def test_ranked_spans_stop_once_enough_text_is_ranked():
     hits = [Hit(Chunk(str(i), "p", i * 100, i * 100 + 100, "x" * 100), 1.0) for i in range(50)]
     assert len(ranked_spans(hits, 3000)) == 30
     assert len(ranked_spans(hits[:5], 3000)) == 5
+
+
+def test_the_same_point_quoted_in_another_paragraph_is_gold_too(tmp_path):
+    doc = {"title": "Acme", "paragraphs": [
+        {"context": "We never sell your data.", "qas": [{"id": "q", "question": "Do they sell it?",
+         "answers": [{"text": "never sell", "answer_start": 3}],
+         "other_supporting_quotes": [{"text": "not sold", "answer_start": 13, "paragraph_index": 1}]}]},
+        {"context": "Your data is not sold.", "qas": []}]}
+    path = tmp_path / "one.json"
+    path.write_text(json.dumps({"data": [doc]}))
+    (policy, (q,)), = load_squad(path)
+    assert [policy.text[s:e] for s, e in q.answers] == ["never sell", "not sold"]
+
+
+def test_answer_judging_counts_verdicts_gold_and_the_opposite():
+    from answering.evaluate import judge
+    from answering.types import Answer, Citation
+    from retrieval.evaluate import Question
+
+    q = Question("q", "Do they sell my data?", ((10, 20),), {"answer_must_match": ["not"], "answer_must_not_match": [r"^\W*yes\b"]})
+    gold = Citation(1, "p", "P", "", 12, 30, "x", 0, 40)
+    other = Citation(1, "p", "P", "", 50, 60, "x", 0, 70)
+    assert judge(q, Answer("They do not sell it. [1]", (gold,)))["right"]
+    wrong = judge(q, Answer("Yes, they do not mind. [1]", (other,)))
+    assert not wrong["right"] and wrong["opposite"] and not wrong["gold_cited"]
+    assert judge(q, Answer("The policy doesn't say.", (gold,), abstained=True))["why"] == "abstained"
+    unanswerable = Question("u", "Health?", (), {})
+    assert judge(unanswerable, Answer("The policy doesn't say.", abstained=True))["right"]

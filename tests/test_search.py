@@ -63,3 +63,11 @@ def test_question_naming_a_company_selects_its_policy(searcher):
 
 def test_empty_question_returns_nothing(searcher):
     assert searcher.search("   ") == []
+
+
+def test_the_company_name_is_left_out_of_a_search_within_its_policy(searcher):
+    assert searcher.without_name("Does Acme Photos sell my data?", "acme") == "Does the company sell my data?"
+    assert searcher.without_name("Is ACME PHOTOS's policy dated?", "acme") == "Is the company policy dated?"
+    assert searcher.without_name("Does Bolt keep my data?", "bolt") == "Does the company keep my data?"
+    assert searcher.without_name("Does Boltzmann keep my data?", "bolt") == "Does Boltzmann keep my data?"
+    assert searcher.without_name("Does Bolt keep my data?", None) == "Does Bolt keep my data?"

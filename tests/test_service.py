@@ -4,15 +4,13 @@
 """
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import pytest
 
 from answering.pipeline import Pipeline
-from answering.runtime import answer_settings
 from answering.service import Assistant, OneAtATime
-from fakes import HashEmbedder
+from fakes import HashEmbedder, RuleJudge
 from generation.base import Message
 from generation.fake import ScriptedGenerator
 from plainpolicy.settings import Settings
@@ -37,19 +35,27 @@ NOT_STATED = "The policy doesn't say."
 
 def scripted_reply(messages: list[Message]) -> str:
     """A model that answers "sell" questions from Acme's clause and knows nothing else."""
-    return SELL_REPLY if "sell" in messages[-1]["content"].lower() else NOT_STATED
+    question = next((m["content"] for m in reversed(messages) if "Question:" in m["content"]), "")
+    return SELL_REPLY if "sell" in question.split("Question:")[-1].lower() else NOT_STATED
+
+
+class SellJudge(RuleJudge):
+    """The rule judge of a model that knows only about selling: no clause answers anything else."""
+
+    def relevance(self, question, clauses):
+        scores = super().relevance(question, clauses)
+        return scores if "sell" in question.lower() else [0.0 for _ in scores]
 
 
 def fake_assistant(index_dir: Path, policies: list[Policy] = POLICIES) -> Assistant:
-    """An Assistant on the fake embedder and ``scripted_reply``. Its bar for "weak evidence" is
-    low, because bag-of-words similarity is low: these tests need the scripted reply to decide."""
-    settings = Settings(index_dir=index_dir)
+    """An Assistant on the fake embedder, ``scripted_reply`` and the rule judge. Its bar for "weak
+    evidence" is low, because bag-of-words similarity is low: these tests need the judge to decide."""
+    settings = Settings(index_dir=index_dir, abstain_below=0.1)
     embedder = HashEmbedder()
     build_index(index_dir, policies, embedder, index_config(settings))
     searcher = Searcher(load_index(index_dir, index_config(settings)), embedder, settings.search)
     generator = OneAtATime(ScriptedGenerator(scripted_reply))
-    answering = dataclasses.replace(answer_settings(settings), abstain_below=0.1)
-    return Assistant(Pipeline(searcher, generator, answering), settings)
+    return Assistant(Pipeline(searcher, generator, settings, judge=SellJudge()), settings)
 
 
 @pytest.fixture
@@ -76,7 +82,7 @@ def test_asks_the_policy_the_question_names(assistant):
     assert assistant.policy_text("acme")[cite.start:cite.end] == cite.text
 
 
-def test_abstains_when_the_model_finds_nothing(assistant):
+def test_abstains_when_no_clause_answers(assistant):
     answer = assistant.ask("Can I delete my account?", "acme").finish()
     assert answer.abstained and answer.citations
     assert "doesn't say" in answer.text
