@@ -75,7 +75,7 @@ def eval_answers(path: Path, out: Path, embedder: Embedder, generator: Generator
             picked = [q for n, q in enumerate(questions, seen) if n in chosen]
             seen += len(questions)
             pipeline = Pipeline(searcher, generator, settings)
-            if not rows:  # as the app does at start-up: the model reads the fixed prompt start once
+            if picked and not rows:  # as the app does at start-up: the model reads the fixed prompt start once
                 pipeline.warm_up()
             for q in picked:
                 start = time.perf_counter()

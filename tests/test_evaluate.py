@@ -56,3 +56,23 @@ def test_answer_judging_counts_verdicts_gold_and_the_opposite():
     assert judge(q, Answer("The policy doesn't say.", (gold,), abstained=True))["why"] == "abstained"
     unanswerable = Question("u", "Health?", (), {})
     assert judge(unanswerable, Answer("The policy doesn't say.", abstained=True))["right"]
+
+
+def test_eval_answers_writes_the_contract_for_an_even_sample(tmp_path):
+    from answering.evaluate import eval_answers
+    from fakes import HashEmbedder
+    from generation.fake import ScriptedGenerator
+    from plainpolicy.settings import Settings
+
+    out = tmp_path / "run.jsonl"
+    generator = ScriptedGenerator(lambda messages: "They keep your data safe.")
+    summary = eval_answers(DATA, out, HashEmbedder(), generator, Settings(abstain_below=0.0), sample=3)
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert summary["questions"] == len(rows) == 3
+    texts = {p.id: p.text for p, _ in load_squad(DATA)}
+    for row in rows:
+        assert {"id", "answer", "abstained", "citations", "seconds", "first_token_seconds",
+                "verdict", "right", "opposite", "gold_cited", "notes"} <= row.keys()
+        for c in row["citations"]:
+            assert any(text[c["start"]:c["end"]] == c["text"] for text in texts.values())
+    assert sum(v["questions"] for v in summary["by_verdict"].values()) == 3
