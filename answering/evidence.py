@@ -114,16 +114,16 @@ def candidates(hits: list[Hit], policies: dict[str, Policy]) -> list[Evidence]:
 
 
 def select_evidence(question: str, hits: list[Hit], policies: dict[str, Policy], limit: int,
-                    encode: Encode) -> tuple[list[Evidence], np.ndarray, np.ndarray]:
-    """The best ``limit`` sentences, in document order, their similarity to the question, and
-    their vectors. Every one goes to the meaning check, which decides which (if any) answers."""
+                    encode: Encode) -> tuple[list[Evidence], np.ndarray]:
+    """The best ``limit`` sentences, in document order, and their similarity to the question.
+    Every one goes to the meaning check, which decides which (if any) answers."""
     pool = candidates(hits, policies)
     if not pool:
-        return [], np.zeros(0, np.float32), np.zeros((0, 0), np.float32)
+        return [], np.zeros(0, np.float32)
     vectors = encode([question] + [c.context for c in pool])
     similarity = vectors[1:] @ vectors[0]
     search = np.array([c.score for c in pool], dtype=np.float32)
     score = 0.5 * similarity + 0.5 * search / max(float(search.max()), 1e-6)
     top = list(np.argsort(-score, kind="stable")[:limit])
     best = sorted(top, key=lambda i: (pool[i].policy_id, pool[i].start))
-    return [pool[i] for i in best], similarity[best], vectors[1:][best]
+    return [pool[i] for i in best], similarity[best]

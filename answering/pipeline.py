@@ -108,7 +108,7 @@ class Pipeline:
             return Answer("Please type a question about a privacy policy.", abstained=True, policy_id=scope)
         query = self.searcher.without_name(question, scope)
         hits = self.searcher.search(query, policy_id=scope, k=s.answer_hits)
-        evidence, similarity, _ = select_evidence(query, hits, self.policies, s.evidence_sentences,
+        evidence, similarity = select_evidence(query, hits, self.policies, s.evidence_sentences,
                                                   self.searcher.embedder.encode)
         if not evidence or float(similarity.max()) < s.abstain_below:
             return (yield from self._abstain(scope, evidence, f"weak evidence ({similarity.max(initial=0):.2f})"))

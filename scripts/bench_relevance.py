@@ -52,7 +52,7 @@ def main() -> None:
                 continue
             query = searcher.without_name(q.text, policy.id)
             hits = searcher.search(query, policy_id=policy.id, k=settings.answer_hits)
-            evidence, _, _ = select_evidence(query, hits, searcher.index.policies, settings.evidence_sentences, embedder.encode)
+            evidence, _ = select_evidence(query, hits, searcher.index.policies, settings.evidence_sentences, embedder.encode)
             if not evidence:
                 continue
             clauses = [_one_line(e.context) for e in evidence]

@@ -30,7 +30,7 @@ def main(paths: list[str], every: int = 1) -> None:
                 if n % every:
                     continue
                 hits = searcher.search(q.text, policy_id=policy.id, k=20)
-                _, sim, _ = select_evidence(q.text, hits, searcher.index.policies, settings.evidence_sentences, embedder.encode)
+                _, sim = select_evidence(q.text, hits, searcher.index.policies, settings.evidence_sentences, embedder.encode)
                 (answerable if q.answers else unanswerable).append(float(sim.max(initial=0.0)))
     a = np.array(answerable)
     print(f"answerable: {len(a)} questions; best-evidence similarity quantiles "

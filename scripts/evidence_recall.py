@@ -40,7 +40,7 @@ def main() -> None:
             for mode, text in (("as asked", q.text), ("name left out", searcher.without_name(q.text, policy.id))):
                 hits = searcher.search(text, policy_id=policy.id, k=settings.answer_hits)
                 for k in ks:
-                    evidence, _, _ = select_evidence(text, hits, searcher.index.policies, k, embedder.encode)
+                    evidence, _ = select_evidence(text, hits, searcher.index.policies, k, embedder.encode)
                     found.setdefault((mode, k), []).append(any(e.start < b and a < e.end for e in evidence for a, b in q.answers))
                     chars.setdefault((mode, k), []).append(sum(len(e.context) for e in evidence))
     print("| query | evidence sentences | gold among them | median evidence characters |")
