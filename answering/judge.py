@@ -76,24 +76,31 @@ class ModelJudge:
 
     def relevance(self, question: str, clauses: Sequence[str]) -> list[float]:
         # One clause at a time: shown a list, the model spreads its answer over the clauses and
-        # rarely says "none" (BENCHMARKS.md). Each prompt starts with the same preamble and
-        # question, so only the clause itself is read for the second and later ones.
+        # rarely says "none" (BENCHMARKS.md). The question and the instruction come before the
+        # clause, so after the first clause only the next clause itself is read; and the
+        # instruction says a "no" answers too (asked "which clause answers?", the model passed
+        # over "We do not respond to Do Not Track signals" for "Do they honor Do Not Track?").
         out = []
         for clause in clauses:
-            none, this = self.scorer.choice_probs(self.preamble() + [pick_turn(self.policy, [clause], question)], ["0", "1"])
+            turn = prompts.render("relevance", question=question, policy=self.policy, clause=clause)
+            none, this = self.scorer.choice_probs(self.preamble() + [{"role": "user", "content": turn}], ["0", "1"])
             out.append(this / ((none + this) or 1.0))
         return out
 
     def check(self, sentence: str, clause: str, question: str, *, context: Sequence[Message] = (),
               number: int | None = None) -> Judgement:
-        # The question is not shown yet, so an empty answer ("Yes, they do.") can pass: a known
-        # gap (BENCHMARKS.md), left until a change of prompt can be measured on the pair set.
+        # The template may use {question}; the committed one does not: shown the question too,
+        # the model accepted more contradicted statements (BENCHMARKS.md). So an answer with no
+        # content of its own ("Yes, they do.") can pass: a known gap.
         if context and number is not None:
             turn = prompts.render("check_numbered", number=str(number), sentence=sentence)
             messages = list(context) + [{"role": "user", "content": turn}]
         else:
-            turn = prompts.render("check", clause=clause, sentence=sentence)
-            messages = self.preamble() + [{"role": "user", "content": turn}]
+            turn = prompts.render("check", clause=clause, sentence=sentence, question=question)
+            # The instructions only, not the worked example: with it, the model judged "They are
+            # registered in a country" true of any clause, because the example's clause says so
+            # (and the answer prompt sometimes echoes it). The instructions are still cached.
+            messages = self.preamble()[:1] + [{"role": "user", "content": turn}]
         yes, no = self.scorer.choice_probs(messages, ["yes", "no"])
         support = yes / ((yes + no) or 1.0)
         return Judgement(support, 1.0 - support)

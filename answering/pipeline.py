@@ -2,7 +2,8 @@
 
 retrieve (with the company's name left out of the query) → pick evidence sentences → abstain
 if none is even close → ask the meaning check (``answering.judge``) how likely each clause is to
-answer the question → abstain if none is likely to → ask for a plain answer from the best one →
+answer the question, and combine that with cheaper signals (``answering.relevance``) → abstain
+if none is likely to → ask for a plain answer from the best one →
 check every sentence before it is shown: literals (e-mail addresses, URLs, phone numbers, other
 numbers) must be in the clause, and the meaning check must find that the clause supports the
 sentence. The sentence is cited to that clause only, so it never mixes companies. A clause the
@@ -22,6 +23,7 @@ from answering import guards
 from answering.evidence import select_evidence
 from answering.judge import Judge, make_judge, pick_turn
 from answering.readability import word_count
+from answering.relevance import RelevanceModel
 from answering.types import Answer, Citation, Evidence
 from generation.base import Generator, Message
 from plainpolicy.settings import Settings
@@ -78,11 +80,12 @@ class AnswerStream:
 
 class Pipeline:
     def __init__(self, searcher: Searcher, generator: Generator, settings: Settings | None = None,
-                 judge: Judge | None = None) -> None:
+                 judge: Judge | None = None, relevance: RelevanceModel | None = None) -> None:
         self.searcher = searcher
         self.generator = generator
         self.settings = settings or Settings()
         self.judge = judge or make_judge(generator, preamble, searcher.embedder.encode)
+        self.relevance = relevance or RelevanceModel.load()
 
     @property
     def policies(self):
@@ -115,16 +118,20 @@ class Pipeline:
 
         multi = len({e.policy_id for e in evidence}) > 1
         clauses = [self._label(e, multi) + _one_line(e.context) for e in evidence]
-        relevance = self.judge.relevance(question, clauses)
-        notes = [f"relevance {[round(r, 2) for r in relevance]}"]
-        best = max(range(len(evidence)), key=relevance.__getitem__)
-        if relevance[best] < s.min_relevance:
+        judged = self.judge.relevance(question, clauses)
+        first = max(range(len(evidence)), key=judged.__getitem__)
+        rel = self.relevance.score(query, [_one_line(e.context) for e in evidence], judged, similarity,
+                                   self.policies[evidence[first].policy_id].text)
+        notes = [f"relevance {[round(r, 2) for r in judged]}",
+                 f"combined {[round(r, 3) for r in rel.clauses]} answerable {rel.answerable:.3f}"]
+        if rel.answerable < s.min_relevance:
             return (yield from self._abstain(scope, evidence, "no clause answers the question", notes))
 
-        # Answer from the clause the judge rates best, and from a second of the same policy that
-        # it rates nearly as well (it often cannot tell which of two holds the answer).
-        chosen = [i for i in sorted(range(len(evidence)), key=lambda i: -relevance[i])
-                  if relevance[i] >= s.co_relevance * relevance[best] and evidence[i].policy_id == evidence[best].policy_id][:2]
+        # Answer from the clause scored best, and from a second of the same policy scored nearly
+        # as well (the judge often cannot tell which of two holds the answer).
+        best = max(range(len(evidence)), key=rel.clauses.__getitem__)
+        chosen = [i for i in sorted(range(len(evidence)), key=lambda i: -rel.clauses[i])
+                  if rel.clauses[i] >= s.co_relevance * rel.clauses[best] and evidence[i].policy_id == evidence[best].policy_id][:2]
         order = sorted(chosen)  # shown in document order, numbered 1 and 2
         name = self.policies[evidence[best].policy_id].name
         chat = preamble() + [pick_turn(name, [clauses[i] for i in order], question),

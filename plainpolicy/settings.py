@@ -48,8 +48,8 @@ class Settings:
     answer_hits: int = 20
     evidence_sentences: int = 4
     abstain_below: float = 0.3
-    min_relevance: float = 0.6
-    co_relevance: float = 0.9
+    min_relevance: float = 0.17  # on the combined score (answering.relevance); from scripts/relevance_fit.py
+    co_relevance: float = 0.7
     min_support: float = 0.5
 
     def __post_init__(self) -> None:

@@ -5,8 +5,10 @@ then invented details, reading grade, longest answer and speed per file.
 Usage: .venv/bin/python scripts/eval_table.py RUN.jsonl [RUN.jsonl ...] [--sweep 0.3,0.4,0.5]
 
 ``--sweep`` also shows what the same runs give if "the policy doesn't say" started at other
-``min_relevance`` values (the judge's rating of the best clause, logged in each line's notes). That is exact for the answers that were not abstained on, since min_relevance only
-decides whether the model is asked; it is how the default was chosen (see BENCHMARKS.md).
+``min_relevance`` values (the combined "some clause answers" score of ``answering.relevance``,
+logged in each line's notes; for runs made before it, the judge's rating of the best clause).
+That is exact for the answers that were not abstained on, since min_relevance only decides
+whether the model is asked.
 """
 from __future__ import annotations
 
@@ -22,11 +24,16 @@ from answering.guards import unsupported_tokens  # noqa: E402
 from answering.readability import fk_grade, word_count  # noqa: E402
 
 _RELEVANCE = re.compile(r"^relevance \[(.*)\]$")
+_ANSWERABLE = re.compile(r"\banswerable ([0-9.]+)$")
 
 
 def best_relevance(row: dict) -> float | None:
-    """The judge's rating of the clause most likely to answer, from the line's notes."""
-    for note in row.get("notes", []):
+    """The score ``min_relevance`` was compared with, from the line's notes."""
+    notes = row.get("notes", [])
+    for note in notes:
+        if m := _ANSWERABLE.search(note):
+            return float(m.group(1))
+    for note in notes:
         if m := _RELEVANCE.match(note):
             return max(float(x) for x in m.group(1).split(",") if x.strip())
     return None

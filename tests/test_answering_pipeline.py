@@ -2,6 +2,7 @@
 import pytest
 
 from answering.pipeline import Pipeline
+from answering.relevance import RelevanceModel
 from fakes import RuleJudge
 from generation.fake import ScriptedGenerator
 from plainpolicy.settings import Settings
@@ -27,7 +28,7 @@ def make(tmp_path, fake_embedder):
 
     def _make(*replies: str, **settings) -> tuple[Pipeline, ScriptedGenerator]:
         gen = ScriptedGenerator(list(replies))
-        return Pipeline(searcher, gen, Settings(**settings), judge=RuleJudge()), gen
+        return Pipeline(searcher, gen, Settings(**settings), judge=RuleJudge(), relevance=RelevanceModel.judge_only()), gen
     return _make
 
 
@@ -146,7 +147,7 @@ def test_two_policies_are_never_mixed_in_one_sentence(tmp_path, fake_embedder):
     build_index(tmp_path, TWO, fake_embedder, CONFIG)
     searcher = Searcher(load_index(tmp_path, CONFIG), fake_embedder, SearchSettings())
     gen = ScriptedGenerator(["They never sell your personal information."])
-    pipeline = Pipeline(searcher, gen, Settings(abstain_below=0.0), judge=RuleJudge())
+    pipeline = Pipeline(searcher, gen, Settings(abstain_below=0.0), judge=RuleJudge(), relevance=RelevanceModel.judge_only())
     answer = pipeline.ask("Do they sell my personal information?").finish()
     _, _, judged = pipeline.judge.calls[0]
     assert any("(Northwind)" in c for c in judged) and any("(Southgate)" in c for c in judged)
@@ -185,7 +186,7 @@ def shop_pipeline(tmp_path, fake_embedder, *replies):
     build_index(tmp_path, [SHOP], fake_embedder, CONFIG)
     searcher = Searcher(load_index(tmp_path, CONFIG), fake_embedder, SearchSettings())
     gen = OneReplyAtATime(list(replies))
-    return Pipeline(searcher, gen, Settings(abstain_below=0.1), judge=RuleJudge()), gen
+    return Pipeline(searcher, gen, Settings(abstain_below=0.1), judge=RuleJudge(), relevance=RelevanceModel.judge_only()), gen
 
 
 COPY = ("We may share the personal information that you give us with carefully selected partners who "
@@ -219,3 +220,24 @@ def test_a_failed_rewording_quotes_the_clause(tmp_path, fake_embedder):
     answer = pipeline.ask(QUESTION, "shop").finish()
     assert answer.text.startswith("The policy says")
     assert answer.citations[0].text == COPY
+
+
+class UnsureJudge(RuleJudge):
+    """A judge that cannot tell whether any clause answers (it rates each one 0.5), as the small
+    model often cannot for clauses on a nearby topic ("we collect your name" for "do they
+    collect my health data?")."""
+
+    def relevance(self, question, clauses):
+        self.calls.append(("relevance", question, tuple(clauses)))
+        return [0.5 for _ in clauses]
+
+
+def test_when_the_judge_is_unsure_a_topic_the_policy_never_names_abstains(tmp_path, fake_embedder):
+    build_index(tmp_path, [ACME], fake_embedder, CONFIG)
+    searcher = Searcher(load_index(tmp_path, CONFIG), fake_embedder, SearchSettings())
+    gen = ScriptedGenerator(["They keep your order history for 30 days."] * 2)
+    pipeline = Pipeline(searcher, gen, Settings(abstain_below=0.0), judge=UnsureJudge())
+    named = pipeline.ask("How long do they keep my order history?", "acme").finish()
+    never = pipeline.ask("Do they keep my health or medical records?", "acme").finish()
+    assert not named.abstained
+    assert never.abstained and any("no clause answers" in n for n in never.notes)

@@ -73,6 +73,15 @@ def test_the_meaning_check_accepts_a_paraphrase_and_rejects_a_flip(pipeline):
 def test_the_judge_finds_the_clause_that_answers_and_none_for_a_topic_never_mentioned(pipeline):
     clauses = ["We use cookies to remember your settings.",
                "Pirate Party Australia will not sell or otherwise share any information collected with any third parties."]
-    sell = pipeline.judge.relevance("Does Pirate Party Australia sell my personal data?", clauses)
-    health = pipeline.judge.relevance("Does Pirate Party Australia collect my health information?", clauses)
-    assert sell[1] > sell[0] and max(sell) >= pipeline.settings.min_relevance > max(health), (sell, health)
+    policy = " ".join(clauses) + " The company collects personal data such as your name and e-mail address when you join."
+
+    def rate(question, query):  # as the pipeline does: the judge reads the question as asked
+        judged = pipeline.judge.relevance(question, clauses)
+        v = pipeline.searcher.embedder.encode([query, *clauses])
+        return judged, pipeline.relevance.score(query, clauses, judged, v[1:] @ v[0], policy)
+
+    sell_judged, sell = rate("Does Pirate Party Australia sell my personal data?", "Does the company sell my personal data?")
+    _, health = rate("Does Pirate Party Australia collect my health information?",
+                     "Does the company collect my health information?")
+    assert sell_judged[1] > sell_judged[0] and sell.clauses[1] > sell.clauses[0], sell
+    assert sell.answerable >= pipeline.settings.min_relevance > health.answerable, (sell, health)

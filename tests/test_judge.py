@@ -1,5 +1,5 @@
 """The meaning check (answering.judge) with a fake scorer: what it asks the model, how it reads the answer."""
-from answering.judge import Judgement, ModelJudge, SimilarityJudge, make_judge, pick_turn
+from answering.judge import Judgement, ModelJudge, SimilarityJudge, make_judge
 from answering.pipeline import preamble
 from fakes import HashEmbedder
 from generation.fake import ScriptedGenerator
@@ -28,7 +28,7 @@ def test_support_is_read_from_the_yes_and_no_probabilities():
     assert abs(judgement.support - 0.75) < 1e-9 and judgement.verdict == "supports"
     messages, options = scorer.asked[0]
     assert options == ["yes", "no"]
-    assert messages[:5] == preamble()  # the cached start of every prompt
+    assert messages[:1] == preamble()[:1] and len(messages) == 2  # the cached instructions, not the example
     assert CLAUSE in messages[-1]["content"] and "They do not sell your data." in messages[-1]["content"]
 
 
@@ -44,10 +44,12 @@ def test_relevance_asks_about_each_clause_on_its_own():
     assert [round(r, 3) for r in relevance] == [0.75, 0.75]
     (first, options), (second, _) = scorer.asked
     assert options == ["0", "1"]
-    assert first[-1] == pick_turn("company's", ["We use cookies."], "Do they sell my data?")
-    assert second[-1] == pick_turn("company's", [CLAUSE], "Do they sell my data?")
-    # The question comes first, so the second prompt shares everything up to the clause.
-    assert second[-1]["content"].startswith("Question: Do they sell my data?")
+    assert first[:-1] == preamble() and first[-1]["content"].endswith("[1] We use cookies.")
+    assert second[-1]["content"].endswith(f"[1] {CLAUSE}")
+    # The question and the instruction come first, so the two prompts differ only in the clause.
+    head = first[-1]["content"][:-len("We use cookies.")]
+    assert head.startswith("Question: Do they sell my data?") and second[-1]["content"].startswith(head)
+    assert "yes or no" in head  # a clause that answers "no" answers the question too
 
 
 def test_the_numbered_check_refers_to_the_clause_in_the_conversation():

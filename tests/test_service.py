@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from answering.pipeline import Pipeline
+from answering.relevance import RelevanceModel
 from answering.service import Assistant, OneAtATime
 from fakes import HashEmbedder, RuleJudge
 from generation.base import Message
@@ -55,7 +56,7 @@ def fake_assistant(index_dir: Path, policies: list[Policy] = POLICIES) -> Assist
     build_index(index_dir, policies, embedder, index_config(settings))
     searcher = Searcher(load_index(index_dir, index_config(settings)), embedder, settings.search)
     generator = OneAtATime(ScriptedGenerator(scripted_reply))
-    return Assistant(Pipeline(searcher, generator, settings, judge=SellJudge()), settings)
+    return Assistant(Pipeline(searcher, generator, settings, judge=SellJudge(), relevance=RelevanceModel.judge_only()), settings)
 
 
 @pytest.fixture

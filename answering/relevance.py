@@ -1,0 +1,104 @@
+"""Does a clause answer the question, and does any? Weak signals combined by two small logistic
+models fitted on the dev files (``scripts/relevance_fit.py`` writes ``relevance.json``).
+
+Which clause (per clause): the meaning check's rating (``Judge.relevance``, as a log-odds), the
+embedder's similarity of the clause to the question, and the share of the question's words
+(stemmed, stop words out, the company's name already left out of the query) that the clause
+uses. Whether any clause does (per question): the best clause's score and the share of the
+question's words that occur anywhere in the policy. A policy that never uses a question's words
+("health", "biometric") seldom answers it, and the model judge alone rates a clause about
+collection in general highly for "Does X collect my health data?" (BENCHMARKS.md).
+
+This module does not call the model, search or judge sentences; it only combines numbers it is
+given. The weights are data, not tuned by hand.
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Sequence
+
+from retrieval.keywords import tokenize
+
+WEIGHTS = Path(__file__).with_name("relevance.json")
+CLAUSE_FEATURES = ("judge", "similarity", "clause_words")
+QUESTION_FEATURES = ("best_clause", "policy_words")
+
+
+@dataclass(frozen=True)
+class Logistic:
+    """``sigmoid(bias + sum(weight * feature))``, features by name."""
+
+    weights: dict[str, float]
+    bias: float
+
+    def __call__(self, features: dict[str, float]) -> float:
+        z = self.bias + sum(w * features[name] for name, w in self.weights.items())
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+@dataclass(frozen=True)
+class Relevance:
+    """For each clause, how likely it is the one that answers (``clauses``), and how likely it is
+    that one of them answers at all (``answerable``)."""
+
+    clauses: tuple[float, ...]
+    answerable: float
+
+
+@dataclass(frozen=True)
+class RelevanceModel:
+    clause: Logistic
+    question: Logistic
+
+    @classmethod
+    def load(cls, path: Path = WEIGHTS) -> "RelevanceModel":
+        raw = json.loads(Path(path).read_text(encoding="utf-8"))
+        return cls(Logistic(raw["clause"]["weights"], raw["clause"]["bias"]),
+                   Logistic(raw["question"]["weights"], raw["question"]["bias"]))
+
+    @classmethod
+    def judge_only(cls) -> "RelevanceModel":
+        """The meaning check's ratings unchanged: each clause's score is its rating, and "one of
+        them answers" is the best rating (for tests, and as the baseline in BENCHMARKS.md)."""
+        return cls(Logistic({"judge": 1.0}, 0.0), Logistic({"best_clause": 1.0}, 0.0))
+
+    def score(self, query: str, clauses: Sequence[str], judged: Sequence[float], similarity: Sequence[float],
+              policy_text: str) -> Relevance:
+        """``query`` is the question as searched (the company's name left out); ``judged`` the
+        meaning check's ratings of ``clauses``; ``similarity`` the embedder's."""
+        per_clause = tuple(self.clause(f) for f in clause_features(query, clauses, judged, similarity))
+        return Relevance(per_clause, self.question(question_features(per_clause, query, policy_text)))
+
+
+def clause_features(query: str, clauses: Sequence[str], judged: Sequence[float],
+                    similarity: Sequence[float]) -> list[dict[str, float]]:
+    words = _terms(query)
+    return [{"judge": _log_odds(j), "similarity": float(s), "clause_words": _share(words, set(tokenize(c)))}
+            for c, j, s in zip(clauses, judged, similarity)]
+
+
+def question_features(clause_scores: Sequence[float], query: str, policy_text: str) -> dict[str, float]:
+    return {"best_clause": _log_odds(max(clause_scores, default=0.0)),
+            "policy_words": _share(_terms(query), _policy_terms(policy_text))}
+
+
+def _terms(query: str) -> list[str]:
+    return list(dict.fromkeys(tokenize(query)))
+
+
+def _share(words: Sequence[str], vocabulary: set[str] | frozenset[str]) -> float:
+    return sum(w in vocabulary for w in words) / len(words) if words else 1.0
+
+
+@lru_cache(maxsize=64)
+def _policy_terms(policy_text: str) -> frozenset[str]:
+    return frozenset(tokenize(policy_text))
+
+
+def _log_odds(p: float) -> float:
+    p = min(max(float(p), 1e-4), 1 - 1e-4)
+    return math.log(p / (1 - p))

@@ -1,0 +1,51 @@
+"""The combination of relevance signals (answering.relevance): features, the judge-only baseline
+and the shipped weights."""
+import math
+
+import pytest
+
+from answering.relevance import (CLAUSE_FEATURES, QUESTION_FEATURES, Logistic, RelevanceModel, clause_features,
+                                 question_features)
+
+POLICY = ("We collect your name and e-mail address when you sign up. "
+          "We never sell your personal information. You can delete your account at any time.")
+
+
+def test_judge_only_passes_the_ratings_through():
+    rel = RelevanceModel.judge_only().score("sell personal information", ["a", "b"], [0.2, 0.7], [0.5, 0.5], POLICY)
+    assert rel.clauses == pytest.approx((0.2, 0.7), abs=1e-6)
+    assert rel.answerable == pytest.approx(0.7, abs=1e-6)
+
+
+def test_clause_words_is_the_share_of_question_words_in_the_clause():
+    f = clause_features("Does the company sell my health records?",
+                        ["We never sell your personal information.", "Nothing here."], [0.5, 0.5], [0.3, 0.1])
+    # stemmed content words of the query: compani, sell, health, record; the first clause uses "sell"
+    assert f[0]["clause_words"] == pytest.approx(1 / 4)
+    assert f[1]["clause_words"] == 0.0
+    assert f[0]["judge"] == pytest.approx(0.0) and f[0]["similarity"] == 0.3
+
+
+def test_policy_words_is_the_share_of_question_words_anywhere_in_the_policy():
+    assert question_features([0.5], "Can I delete my account?", POLICY)["policy_words"] == 1.0
+    assert question_features([0.5], "Do they collect health or medical records?", POLICY)["policy_words"] == pytest.approx(1 / 4)
+    assert question_features([0.5], "", POLICY)["best_clause"] == pytest.approx(0.0)
+
+
+def test_logistic_is_a_sigmoid_of_the_weighted_sum():
+    f = Logistic({"a": 2.0, "b": -1.0}, 0.5)
+    assert f({"a": 1.0, "b": 3.0}) == pytest.approx(1 / (1 + math.exp(0.5)))
+
+
+def test_the_shipped_weights_use_every_feature():
+    model = RelevanceModel.load()
+    assert set(model.clause.weights) == set(CLAUSE_FEATURES)
+    assert set(model.question.weights) == set(QUESTION_FEATURES)
+
+
+def test_with_the_shipped_weights_a_question_whose_words_the_policy_never_uses_scores_lower():
+    model = RelevanceModel.load()
+    clause = ["We collect your name and e-mail address when you sign up."]
+    named = model.score("Does the company collect my e-mail address?", clause, [0.8], [0.6], POLICY)
+    absent = model.score("Does the company collect my health or medical records?", clause, [0.8], [0.6], POLICY)
+    assert absent.answerable < named.answerable
