@@ -57,6 +57,11 @@ class RelevanceModel:
     @classmethod
     def load(cls, path: Path = WEIGHTS) -> "RelevanceModel":
         raw = json.loads(Path(path).read_text(encoding="utf-8"))
+        for part, known in (("clause", CLAUSE_FEATURES), ("question", QUESTION_FEATURES)):
+            unknown = set(raw.get(part, {}).get("weights", {"?": 0})) - set(known)
+            if unknown or "bias" not in raw[part]:
+                raise ValueError(f"{path}: the {part!r} model needs a bias and weights for some of {known}, "
+                                 f"not {sorted(unknown)}; rewrite it with scripts/relevance_fit.py --write")
         return cls(Logistic(raw["clause"]["weights"], raw["clause"]["bias"]),
                    Logistic(raw["question"]["weights"], raw["question"]["bias"]))
 

@@ -49,3 +49,10 @@ def test_with_the_shipped_weights_a_question_whose_words_the_policy_never_uses_s
     named = model.score("Does the company collect my e-mail address?", clause, [0.8], [0.6], POLICY)
     absent = model.score("Does the company collect my health or medical records?", clause, [0.8], [0.6], POLICY)
     assert absent.answerable < named.answerable
+
+
+def test_a_weights_file_with_an_unknown_feature_is_refused_clearly(tmp_path):
+    bad = tmp_path / "relevance.json"
+    bad.write_text('{"clause": {"weights": {"colour": 1.0}, "bias": 0}, "question": {"weights": {}, "bias": 0}}')
+    with pytest.raises(ValueError, match="colour"):
+        RelevanceModel.load(bad)
