@@ -18,11 +18,12 @@ from tqdm import tqdm
 
 from answering.guards import unsupported_tokens
 from answering.pipeline import Pipeline
+from answering.relevance import RelevanceModel
 from answering.readability import fk_grade, word_count
 from answering.types import Answer
 from generation.base import Generator
 from retrieval.embedding import Embedder
-from retrieval.evaluate import Question, iter_policy_indexes, load_squad
+from retrieval.evaluate import Question, even_sample, iter_policy_indexes
 from plainpolicy.settings import Settings
 from retrieval.runtime import index_config
 
@@ -62,9 +63,8 @@ def eval_answers(path: Path, out: Path, embedder: Embedder, generator: Generator
                  sample: int | None = None) -> dict:
     """Answer every question of ``path`` (or ``sample`` of them, evenly spread over the file:
     the same ones every run); write ``out``; return the summary."""
-    total = sum(len(qs) for _, qs in load_squad(path))
-    step = total / sample if sample and sample < total else 1.0
-    chosen = {int(i * step) for i in range(min(sample or total, total))}
+    chosen = even_sample(path, sample)
+    relevance = RelevanceModel.load()  # once, not once per policy
     seen = 0
     bar = tqdm(total=len(chosen), unit="question", desc=f"Answering {Path(path).name}", disable=None)
     t0 = time.perf_counter()
@@ -74,7 +74,7 @@ def eval_answers(path: Path, out: Path, embedder: Embedder, generator: Generator
         for policy, questions, searcher in iter_policy_indexes(path, embedder, index_config(settings), settings.search):
             picked = [q for n, q in enumerate(questions, seen) if n in chosen]
             seen += len(questions)
-            pipeline = Pipeline(searcher, generator, settings)
+            pipeline = Pipeline(searcher, generator, settings, relevance=relevance)
             if picked and not rows:  # as the app does at start-up: the model reads the fixed prompt start once
                 pipeline.warm_up()
             for q in picked:

@@ -117,11 +117,11 @@ class Pipeline:
             return (yield from self._abstain(scope, evidence, f"weak evidence ({similarity.max(initial=0):.2f})"))
 
         multi = len({e.policy_id for e in evidence}) > 1
-        clauses = [self._label(e, multi) + _one_line(e.context) for e in evidence]
+        plain = [_one_line(e.context) for e in evidence]
+        clauses = [self._label(e, multi) + c for e, c in zip(evidence, plain)]
         judged = self.judge.relevance(question, clauses)
         first = max(range(len(evidence)), key=judged.__getitem__)
-        rel = self.relevance.score(query, [_one_line(e.context) for e in evidence], judged, similarity,
-                                   self.policies[evidence[first].policy_id].text)
+        rel = self.relevance.score(query, plain, judged, similarity, self.policies[evidence[first].policy_id].text)
         notes = [f"relevance {[round(r, 2) for r in judged]}",
                  f"combined {[round(r, 3) for r in rel.clauses]} answerable {rel.answerable:.3f}"]
         if rel.answerable < s.min_relevance:

@@ -58,6 +58,14 @@ def load_squad(path: Path) -> list[tuple[Policy, list[Question]]]:
     return out
 
 
+def even_sample(path: Path, sample: int | None) -> set[int]:
+    """Positions (in file order) of ``sample`` questions of ``path`` spread evenly over the file,
+    the same ones every run; every position when ``sample`` is None or not smaller."""
+    total = sum(len(qs) for _, qs in load_squad(path))
+    step = total / sample if sample and sample < total else 1.0
+    return {int(i * step) for i in range(min(sample or total, total))}
+
+
 def ranked_spans(hits: list[Hit], min_chars: int = 3000) -> list[tuple[int, int]]:
     spans, total = [], 0
     for h in hits:

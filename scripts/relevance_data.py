@@ -25,7 +25,7 @@ from answering.pipeline import _one_line, preamble  # noqa: E402
 from generation import make_generator  # noqa: E402
 from plainpolicy.settings import Settings  # noqa: E402
 from retrieval.embedding import MiniLMEmbedder  # noqa: E402
-from retrieval.evaluate import iter_policy_indexes, load_squad  # noqa: E402
+from retrieval.evaluate import even_sample, iter_policy_indexes  # noqa: E402
 from retrieval.runtime import index_config  # noqa: E402
 
 
@@ -35,9 +35,7 @@ def main() -> None:
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--sample", type=int, default=None, help="this many questions, evenly spread over the file")
     args = ap.parse_args()
-    total = sum(len(qs) for _, qs in load_squad(args.file))
-    step = total / args.sample if args.sample and args.sample < total else 1.0
-    chosen = {int(i * step) for i in range(min(args.sample or total, total))}
+    chosen = even_sample(args.file, args.sample)
     settings, embedder = Settings.load(), MiniLMEmbedder()
     judge = ModelJudge(make_generator(settings), preamble)
     n = -1
