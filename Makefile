@@ -13,7 +13,7 @@ export OMP_WAIT_POLICY := PASSIVE
 AVX512 := $(shell grep -q avx512_bf16 /proc/cpuinfo 2>/dev/null && grep -q avx512vbmi /proc/cpuinfo && grep -q avx512_vnni /proc/cpuinfo && grep -q avx_vnni /proc/cpuinfo && echo yes)
 export CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_OPENMP=OFF $(if $(AVX512),-DGGML_AVX512=ON -DGGML_AVX512_VBMI=ON -DGGML_AVX512_VNNI=ON -DGGML_AVX512_BF16=ON -DGGML_AVX_VNNI=ON)
 
-.PHONY: run test eval setup install model index browser clean
+.PHONY: run test eval summaries setup install model index browser clean
 
 run: setup
 	$(BIN)/streamlit run app.py
@@ -32,6 +32,11 @@ eval: setup
 	$(BIN)/python scripts/eval_table.py $(EVAL)/seed.jsonl $(EVAL)/tosdr.jsonl $(EVAL)/policyqa.jsonl
 
 setup: install model index
+
+# The seed policies' summaries, made ahead of time and shipped in corpus/summaries/ (about a minute
+# each), so a fresh machine shows them at once. Run it again when the corpus or the summary changes.
+summaries: setup
+	for f in corpus/*.md; do $(BIN)/plainpolicy summary --policy $$(basename $$f .md) --save corpus/summaries > /dev/null || exit 1; done
 
 install: $(STAMP)
 

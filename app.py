@@ -24,6 +24,7 @@ import streamlit as st
 
 from answering import service
 from answering.pipeline import AnswerStream
+from answering.summary import Summary, compare
 from answering.types import Answer, Citation
 from generation.base import GenerationError
 from retrieval.chunking import heading_name
@@ -85,6 +86,12 @@ def main() -> None:
                           max_chars=500, submit_mode="disable")
     assistant = load_assistant()
     sidebar(assistant)
+    if typed:
+        state.pop("view", None)  # a question goes back to the chat
+    view = state.get("view")
+    if view:
+        show_view(view, assistant)
+        return
     for i, entry in enumerate(state.messages):
         show_exchange(i, entry, assistant)
     question = (typed or state.pop("pending", None) or "").strip()
@@ -128,6 +135,14 @@ def sidebar(assistant: service.Assistant) -> None:
         st.caption("Or name the company in your question (“Does Picroma …”) to search its policy.")
         if "notice" in state:
             st.success(state.pop("notice"), icon=":material/check_circle:")
+        if state.policy != ALL:
+            st.button("This policy at a glance", icon=":material/summarize:", width="stretch",
+                      on_click=open_view, args=(("summary", state.policy),), key="glance")
+        with st.expander("Compare policies", icon=":material/compare_arrows:"):
+            picked = st.multiselect("Pick 2 to 5 policies", list(names), format_func=names.get,
+                                    max_selections=5, key="compare_pick")
+            st.button("Compare", disabled=len(picked) < 2, on_click=open_view,
+                      args=(("compare", *picked),), key="compare_go")
         with st.expander("Add a policy", icon=":material/note_add:"):
             add_policy_forms(assistant)
         st.divider()
@@ -139,6 +154,81 @@ def sidebar(assistant: service.Assistant) -> None:
 def new_chat() -> None:
     st.session_state.messages = []
     st.session_state.pop("pending", None)
+    st.session_state.pop("view", None)
+
+
+def open_view(view: tuple[str, ...]) -> None:
+    st.session_state.view = view
+
+
+# --- at a glance, and compare ----------------------------------------------------------------
+
+def show_view(view: tuple[str, ...], assistant: service.Assistant) -> None:
+    kind, *ids = view
+    st.button("Back to the chat", icon=":material/arrow_back:", on_click=st.session_state.pop,
+              args=("view", None), key="back")
+    ids = [pid for pid in ids if pid in dict(assistant.policies())]
+    summaries = [summary_with_progress(assistant, pid) for pid in ids]
+    if None in summaries or not summaries:
+        return
+    if kind == "summary":
+        summary_card(summaries[0], assistant)
+    else:
+        compare_table(summaries)
+
+
+def summary_with_progress(assistant: service.Assistant, policy_id: str) -> Summary | None:
+    found = assistant.cached_summary(policy_id)
+    if found is not None:
+        return found
+    name = assistant.policy(policy_id).name
+    bar = st.progress(0.0, text=f"Reading the {name} policy, topic by topic (about a minute, only the first time)…")
+
+    def progress(done: int, total: int, what: str) -> None:
+        bar.progress(done / total if total else 1.0, text=f"{md(name)}: {done} of {total} topics done")
+
+    try:
+        made = assistant.summary(policy_id, progress)
+    except Exception:
+        log.exception("could not summarise %s", policy_id)
+        bar.empty()
+        st.error("Sorry, this summary could not be made. The details are in the terminal where plainpolicy runs.")
+        return None
+    bar.empty()
+    return made
+
+
+def summary_card(summary: Summary, assistant: service.Assistant) -> None:
+    text = assistant.policy_text(summary.policy_id)
+    with st.container(border=True, key="summary-card"):
+        st.subheader(f"{md(summary.title)} at a glance")
+        st.caption("Each line is checked against the policy's own words, shown under it. Not legal advice.")
+        for title, red, icon in (("Red flags", True, ":material/flag:"), ("Good signs", False, ":material/check_circle:")):
+            flags = [f for f in summary.flags if f.red == red]
+            st.markdown(f"**{title}**")
+            if not flags:
+                st.caption("None found.")
+            for f in flags:
+                st.markdown(f"{icon} {md(f.text)} `{f.flag}`")
+                quote_html(f.citations, text)
+        st.divider()
+        for line in summary.categories:
+            st.markdown(f"**{md(line.category)}:** {md(line.text)}")
+            quote_html(line.citations, text)
+
+
+def quote_html(citations, text: str) -> None:
+    for c in citations:
+        st.html(f'<div class="pp-clause">{policy_html(text[c.start:c.end])}</div>')
+
+
+def compare_table(summaries: list[Summary]) -> None:
+    st.subheader("Side by side")
+    st.caption("🚩 marks a red flag, ✅ a good sign. Each cell quotes the policy sentence it comes from.")
+    rows = compare(summaries)
+    # A dataframe shows cell text as plain text: nothing from a policy becomes markup.
+    st.dataframe([{"": r["row"], **{s.title: r[s.title] for s in summaries}} for r in rows],
+                 hide_index=True, key="compare-table")
 
 
 def add_policy_forms(assistant: service.Assistant) -> None:

@@ -65,13 +65,17 @@ def pick_turn(policy: str, clauses: Sequence[str], question: str) -> Message:
     return {"role": "user", "content": prompts.render("pick", policy=policy, evidence=lines, question=question)}
 
 
+def relevance_turn(question: str, clause: str, policy: str = "company's") -> Message:
+    """The user turn that asks whether one clause answers the question."""
+    return {"role": "user", "content": prompts.render("relevance", question=question, policy=policy, clause=clause)}
+
+
 class ModelJudge:
     """The local model as judge, through next-token probabilities."""
 
-    def __init__(self, scorer: Scorer, preamble: Callable[[], list[Message]], policy: str = "company's") -> None:
+    def __init__(self, scorer: Scorer, preamble: Callable[[], list[Message]]) -> None:
         self.scorer = scorer
         self.preamble = preamble  # the cached start of every prompt (answering.pipeline.preamble)
-        self.policy = policy
         self.name = f"model judge ({getattr(scorer, 'name', 'scorer')})"
 
     def relevance(self, question: str, clauses: Sequence[str]) -> list[float]:
@@ -82,8 +86,8 @@ class ModelJudge:
         # over "We do not respond to Do Not Track signals" for "Do they honor Do Not Track?").
         out = []
         for clause in clauses:
-            turn = prompts.render("relevance", question=question, policy=self.policy, clause=clause)
-            none, this = self.scorer.choice_probs(self.preamble() + [{"role": "user", "content": turn}], ["0", "1"])
+            turn = relevance_turn(question, clause)
+            none, this = self.scorer.choice_probs(self.preamble() + [turn], ["0", "1"])
             out.append(this / ((none + this) or 1.0))
         return out
 

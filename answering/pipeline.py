@@ -8,14 +8,17 @@ check every sentence before it is shown: literals (e-mail addresses, URLs, phone
 numbers) must be in the clause, and the meaning check must find that the clause supports the
 sentence. The sentence is cited to that clause only, so it never mixes companies. A clause the
 model copies out is reworded by a second call; if nothing survives, the clause is quoted, which
-cannot be wrong.
+cannot be wrong. With no policy chosen and several in the index, each company the search finds
+gets a line of its own, answered from its policy alone.
 
 This module does not load models or indexes (see ``answering.runtime``) and draws no UI.
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
+from dataclasses import dataclass
 from typing import Generator as Gen, Iterator, Sequence
 
 import prompts
@@ -23,7 +26,7 @@ from answering import guards
 from answering.evidence import select_evidence
 from answering.judge import Judge, make_judge, pick_turn
 from answering.readability import word_count
-from answering.relevance import RelevanceModel
+from answering.relevance import Relevance, RelevanceModel
 from answering.types import Answer, Citation, Evidence
 from generation.base import Generator, Message
 from plainpolicy.settings import Settings
@@ -33,6 +36,7 @@ from retrieval.sentences import split_sentences
 log = logging.getLogger(__name__)
 
 MAX_SENTENCES = 2
+MAX_COMPANIES = 5  # an "All policies" answer has a line for at most this many companies
 MAX_WORDS = 60
 LONG_SENTENCE_WORDS = 18
 COPIED = 0.6  # share of a sentence's word triples found in a clause that makes it a copy
@@ -52,6 +56,27 @@ def preamble() -> list[Message]:
         {"role": "user", "content": prompts.template("example_ask")},
         {"role": "assistant", "content": prompts.template("example_answer")},
     ]
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """The evidence for a question, its clauses as the model reads them, and how likely each is
+    to answer (``relevance`` is None when no sentence was close enough to ask the model)."""
+
+    evidence: tuple[Evidence, ...]
+    clauses: tuple[str, ...]
+    relevance: Relevance | None
+    notes: tuple[str, ...]
+
+    def chosen(self, co_relevance: float) -> list[int]:
+        """The clause scored best, and a second of the same policy scored nearly as well (the
+        judge often cannot tell which of two holds the answer), best first."""
+        if self.relevance is None:
+            return []
+        scores = self.relevance.clauses
+        best = max(range(len(scores)), key=scores.__getitem__)
+        return [i for i in sorted(range(len(scores)), key=lambda i: -scores[i])
+                if scores[i] >= co_relevance * scores[best] and self.evidence[i].policy_id == self.evidence[best].policy_id][:2]
 
 
 class AnswerStream:
@@ -91,8 +116,10 @@ class Pipeline:
     def policies(self):
         return self.searcher.index.policies
 
-    def ask(self, question: str, policy_id: str | None = None) -> AnswerStream:
-        return AnswerStream(self._run(question.strip(), policy_id))
+    def ask(self, question: str, policy_id: str | None = None, *, ranked: Ranked | None = None,
+            max_sentences: int = MAX_SENTENCES) -> AnswerStream:
+        """Answer ``question``; ``ranked``, if given, is ``rank``'s result for it, made earlier."""
+        return AnswerStream(self._run(question.strip(), policy_id, ranked, max_sentences))
 
     def scope(self, question: str, policy_id: str | None) -> str | None:
         """The policy to search: the company the question names ("Does Picroma ..."), else the
@@ -104,45 +131,59 @@ class Pipeline:
         for _ in self.generator.stream(preamble() + [{"role": "user", "content": "Hello"}], max_tokens=1):
             pass
 
-    def _run(self, question: str, policy_id: str | None) -> Gen[str, None, Answer]:
+    def rank(self, question: str, scope: str | None) -> Ranked:
+        """The evidence sentences for ``question`` in ``scope`` (a policy id, or None for all),
+        each rated by the meaning check and the combined relevance score (not rated, and
+        ``relevance`` None, if no sentence is even close: ``abstain_below``)."""
         s = self.settings
-        scope = self.scope(question, policy_id)
-        if not question:
-            return Answer("Please type a question about a privacy policy.", abstained=True, policy_id=scope)
         query = self.searcher.without_name(question, scope)
         hits = self.searcher.search(query, policy_id=scope, k=s.answer_hits)
         evidence, similarity = select_evidence(query, hits, self.policies, s.evidence_sentences,
                                                   self.searcher.embedder.encode)
         if not evidence or float(similarity.max()) < s.abstain_below:
-            return (yield from self._abstain(scope, evidence, f"weak evidence ({similarity.max(initial=0):.2f})"))
-
+            return Ranked(tuple(evidence), (), None, (f"weak evidence ({similarity.max(initial=0):.2f})",))
         multi = len({e.policy_id for e in evidence}) > 1
         plain = [_one_line(e.context) for e in evidence]
-        clauses = [self._label(e, multi) + c for e, c in zip(evidence, plain)]
+        clauses = tuple(self._label(e, multi) + c for e, c in zip(evidence, plain))
         judged = self.judge.relevance(question, clauses)
         first = max(range(len(evidence)), key=judged.__getitem__)
         rel = self.relevance.score(query, plain, judged, similarity, self.policies[evidence[first].policy_id].text)
-        notes = [f"relevance {[round(r, 2) for r in judged]}",
-                 f"combined {[round(r, 3) for r in rel.clauses]} answerable {rel.answerable:.3f}"]
+        notes = (f"relevance {[round(r, 2) for r in judged]}",
+                 f"combined {[round(r, 3) for r in rel.clauses]} answerable {rel.answerable:.3f}")
+        return Ranked(tuple(evidence), clauses, rel, notes)
+
+    def _run(self, question: str, policy_id: str | None, ranked: Ranked | None = None,
+             max_sentences: int = MAX_SENTENCES) -> Gen[str, None, Answer]:
+        s = self.settings
+        scope = self.scope(question, policy_id)
+        if not question:
+            return Answer("Please type a question about a privacy policy.", abstained=True, policy_id=scope)
+        if scope is None and len(self.policies) > 1:
+            return (yield from self._each_company(question))
+        ranked = ranked or self.rank(question, scope)
+        evidence, clauses, rel = list(ranked.evidence), ranked.clauses, ranked.relevance
+        notes = list(ranked.notes)
+        if rel is None:
+            return (yield from self._abstain(scope, evidence, notes[-1]))
         if rel.answerable < s.min_relevance:
             return (yield from self._abstain(scope, evidence, "no clause answers the question", notes))
-
-        # Answer from the clause scored best, and from a second of the same policy scored nearly
-        # as well (the judge often cannot tell which of two holds the answer).
-        best = max(range(len(evidence)), key=rel.clauses.__getitem__)
-        chosen = [i for i in sorted(range(len(evidence)), key=lambda i: -rel.clauses[i])
-                  if rel.clauses[i] >= s.co_relevance * rel.clauses[best] and evidence[i].policy_id == evidence[best].policy_id][:2]
+        chosen = ranked.chosen(s.co_relevance)
+        best = chosen[0]
         order = sorted(chosen)  # shown in document order, numbered 1 and 2
         name = self.policies[evidence[best].policy_id].name
+        # A continuation of the judging prompt of the best clause would be read faster, but the
+        # model then answers the judging question ("No, the clause does not answer it"): quoted
+        # fallbacks rose from 11 to 61 of 150 answers (BENCHMARKS.md).
         chat = preamble() + [pick_turn(name, [clauses[i] for i in order], question),
                              {"role": "assistant", "content": str(order.index(best) + 1)},
                              {"role": "user", "content": prompts.render("ask", number=" and ".join(f"[{n}]" for n in range(1, len(order) + 1)))}]
-        reply = self._collect(chat, s.max_tokens)
+        # Fewer tokens when fewer sentences are wanted (a summary line), but room for a long one.
+        reply = self._collect(chat, s.max_tokens if max_sentences >= MAX_SENTENCES else min(s.max_tokens, 48))
         shown: list[str] = []
         cited: dict[int, int] = {}  # evidence index -> citation number, in order of use
         supports: dict[int, str] = {}
         for raw in _split(reply):
-            if len(shown) == MAX_SENTENCES:
+            if len(shown) == max_sentences:
                 break
             copied = next((i for i in chosen if _copies(raw, evidence[i].context)), None)
             if copied is not None:
@@ -150,8 +191,6 @@ class Pipeline:
                 sentence, used = self._reword(evidence[copied], copied, _copied_part(evidence[copied].context, raw), question, notes)
             else:
                 sentence, used = self._check(raw, [(i, evidence[i]) for i in chosen], question, notes)
-            if sentence and multi and name.casefold() not in sentence.casefold():
-                sentence = f"{name}: {sentence}"  # one company per sentence, and it says which
             if sentence and word_count(" ".join(shown + [sentence])) <= MAX_WORDS:
                 marks = "".join(f"[{cited.setdefault(i, len(cited) + 1)}]" for i in used)
                 for i in used:
@@ -161,11 +200,39 @@ class Pipeline:
         if not shown:
             notes.append("no sentence of the reply was supported: quoting the clause")
             quote = guards.plain_rewording(evidence[best].text)
-            shown.append(f"{name}: {quote} [1]" if multi else f"{quote} [1]")
+            shown.append(f"{quote} [1]")
             cited, supports = {best: 1}, {best: shown[0]}
             yield shown[0]
         cites = tuple(_citation(n, evidence[i], self.policies, supports[i]) for i, n in cited.items())
         return Answer(" ".join(shown), cites, False, scope, tuple(notes))
+
+    def _each_company(self, question: str) -> Gen[str, None, Answer]:
+        """"All policies": a line per company whose policy the search finds (at most
+        ``MAX_COMPANIES``, best first), each answered from that policy alone and named, streamed
+        as each is ready; so no sentence ever mixes companies. Citations are numbered across lines."""
+        hits = self.searcher.search(question, policy_id=None, k=self.settings.answer_hits)
+        companies = list(dict.fromkeys(h.chunk.policy_id for h in hits))[:MAX_COMPANIES]
+        text, cites, closest, notes = "", [], [], []
+        for pid in companies:
+            name, offset = self.policies[pid].name, len(cites)
+            head = ("\n\n" if text else "") + f"{name}: "
+            stream = AnswerStream(self._run(question, pid))
+            for piece in stream:
+                if piece == self._abstain_text(pid):
+                    piece = "the policy doesn't say."
+                piece = _MARKER.sub(lambda m: " [" + ", ".join(str(int(n) + offset) for n in m.group(1).split(",")) + "]", piece)
+                yield head + piece
+                text, head = text + head + piece, ""
+            answer = stream.answer
+            notes += [f"{name}: {n}" for n in answer.notes]
+            if answer.abstained:
+                closest += answer.citations[:1]
+            else:
+                cites += [dataclasses.replace(c, number=c.number + offset) for c in answer.citations]
+        if not cites:  # no company's policy answers: show the closest clause of each
+            closest = [dataclasses.replace(c, number=n) for n, c in enumerate(closest, 1)]
+            return Answer(text, tuple(closest), True, None, tuple(notes))
+        return Answer(text, tuple(cites), False, None, tuple(notes))
 
     def _check(self, raw: str, candidates: list[tuple[int, Evidence]], question: str,
                notes: list[str]) -> tuple[str | None, list[int]]:

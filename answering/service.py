@@ -19,6 +19,8 @@ from typing import Callable, Iterator, Sequence
 import plainpolicy  # noqa: F401  (sets OMP_WAIT_POLICY before torch, faiss or llama.cpp load)
 from answering.pipeline import AnswerStream, Pipeline
 from answering.runtime import load_pipeline
+from answering.summary import Progress as SummaryProgress, Summary, summarize
+from answering.summary_cache import SummaryCache
 from generation import Generator, Message
 from generation.base import Scorer
 from plainpolicy.settings import Settings
@@ -41,6 +43,8 @@ class Assistant:
         self.pipeline = pipeline
         self.settings = settings
         self._adding = threading.Lock()
+        self._summaries = SummaryCache(settings.index_dir / "summaries", pipeline.generator.name,
+                                       shipped=settings.corpus_dir / "summaries")
 
     @classmethod
     def load(cls, settings: Settings) -> "Assistant":
@@ -68,6 +72,20 @@ class Assistant:
 
     def ask(self, question: str, policy_id: str | None = None) -> AnswerStream:
         return self.pipeline.ask(question, policy_id)
+
+    def cached_summary(self, policy_id: str) -> Summary | None:
+        """The policy's summary if it was made before for this text and model, else None."""
+        return self._summaries.get(self.policy(policy_id))
+
+    def summary(self, policy_id: str, progress: SummaryProgress | None = None) -> Summary:
+        """The policy's summary (``answering.summary``): from the cache beside the index, or made
+        now (about a minute on 2 cores) and stored there."""
+        policy = self.policy(policy_id)
+        found = self._summaries.get(policy)
+        if found is None:
+            found = summarize(self.pipeline, policy_id, progress)
+            self._summaries.put(policy, found)
+        return found
 
     def warm_up(self) -> None:
         """Have the model read the fixed start of its prompt (instructions and worked example)

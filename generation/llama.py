@@ -17,6 +17,7 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 
 from generation.base import GenerationError, Message
+from generation.prefix_cache import PrefixStates
 
 log = logging.getLogger(__name__)
 
@@ -64,10 +65,13 @@ class LlamaCppGenerator:
         self.name = f"{_model_label(self._llm.metadata, path)} via llama.cpp"
         self._template = _chat_template(self._llm)
         self._option_tokens: dict[str, list[int]] = {}
+        self._states = PrefixStates(self._llm)
 
     def stream(
         self, messages: list[Message], *, max_tokens: int, stop: list[str] | None = None
     ) -> Iterator[str]:
+        if self._template is not None:  # bring back a saved reading of this prompt's start, if any
+            self._states.prepare(self._tokens(messages))
         chunks = self._llm.create_chat_completion(
             messages=messages,  # type: ignore[arg-type]
             max_tokens=max_tokens,
@@ -88,21 +92,20 @@ class LlamaCppGenerator:
         why ``llama-cpp-python`` is pinned."""
         if self._template is None:
             raise GenerationError(f"{self.path} has no chat template to score with")
-        prompt = self._template(messages=messages)
-        tokens = self._llm.tokenize(prompt.prompt.encode("utf-8"), add_bos=not prompt.added_special, special=True)
+        tokens = self._tokens(messages)
         llm = self._llm
-        cached = 0
-        for a, b in zip(llm.input_ids[:llm.n_tokens], tokens):
-            if a != b:
-                break
-            cached += 1
-        cached = min(cached, len(tokens) - 1)  # at least one token is read, to get fresh logits
+        cached = min(self._states.prepare(tokens), len(tokens) - 1)  # read at least one token, for fresh logits
         llm.n_tokens = cached
         llm.eval(tokens[cached:])
         logits = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),)).astype(np.float64)
         probs = np.exp(logits - logits.max())
         probs /= probs.sum()
         return [float(probs[self._first_tokens(option)].sum()) for option in options]
+
+    def _tokens(self, messages: list[Message]) -> list[int]:
+        """The chat prompt as tokens, as ``create_chat_completion`` makes them."""
+        prompt = self._template(messages=messages)
+        return self._llm.tokenize(prompt.prompt.encode("utf-8"), add_bos=not prompt.added_special, special=True)
 
     def _first_tokens(self, option: str) -> list[int]:
         """The first token of each spelling of ``option`` ("yes", "Yes", "YES", " yes")."""

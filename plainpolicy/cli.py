@@ -87,6 +87,26 @@ def _parser() -> argparse.ArgumentParser:
     _model_flags(s)
     s.set_defaults(func=cmd_eval_answers)
 
+    s = sub.add_parser("summary", help="a policy at a glance: a line per category and flags, all cited")
+    s.add_argument("--policy", required=True, help="policy id (see `plainpolicy list`)")
+    s.add_argument("--json", action="store_true", help="print JSON")
+    s.add_argument("--save", type=Path, default=None, help="also keep it in this folder (make summaries: corpus/summaries)")
+    _model_flags(s)
+    s.set_defaults(func=cmd_summary)
+
+    s = sub.add_parser("compare", help="2 to 5 policies side by side, on the summary's categories and flags")
+    s.add_argument("policies", nargs="+", help="policy ids")
+    s.add_argument("--json", action="store_true", help="print JSON")
+    _model_flags(s)
+    s.set_defaults(func=cmd_compare)
+
+    s = sub.add_parser("eval-summary", help="summary benchmark on a SQuAD-style file: one JSON line per policy")
+    s.add_argument("file", type=Path)
+    s.add_argument("--out", type=Path, required=True, help="JSON lines output, one per policy, in input order")
+    s.add_argument("--policies", type=int, default=None, help="summarise only the first N policies")
+    _model_flags(s)
+    s.set_defaults(func=cmd_eval_summary)
+
     s = sub.add_parser("fetch-model", help="download, join and verify the default model (once)")
     s.set_defaults(func=cmd_fetch_model)
 
@@ -193,6 +213,78 @@ def cmd_eval_answers(args: argparse.Namespace, settings: Settings) -> int:
 
     summary = eval_answers(args.file, args.out, MiniLMEmbedder(), make_generator(settings), settings, sample=args.sample)
     print(json.dumps(summary, indent=2))
+    return 0
+
+
+def _summaries(settings: Settings, ids: list[str], save: Path | None = None) -> list:
+    from tqdm import tqdm
+
+    from answering.service import Assistant
+    from answering.summary_cache import SummaryCache
+
+    assistant = Assistant.load(settings)
+    for pid in ids:
+        if pid not in assistant.pipeline.policies:
+            raise KeyError(f"no policy {pid!r} in the index; `plainpolicy list` shows the ids")
+    out = []
+    for pid in ids:
+        bar = tqdm(total=0, unit="step", desc=f"Summarising {pid}", disable=None, leave=False)
+
+        def progress(done: int, total: int, what: str) -> None:
+            bar.total, bar.n = total, done
+            bar.set_postfix_str(what[:40])
+
+        out.append(assistant.summary(pid, progress))
+        bar.close()
+        if save is not None:
+            SummaryCache(save, assistant.backend_name).put(assistant.policy(pid), out[-1])
+    return out
+
+
+def cmd_summary(args: argparse.Namespace, settings: Settings) -> int:
+    (summary,) = _summaries(settings, [args.policy], args.save)
+    if args.json:
+        print(json.dumps(summary.to_json(), indent=2, ensure_ascii=False))
+        return 0
+    print(f"{summary.title} at a glance\n")
+    for kind, red in (("Red flags", True), ("Good signs", False)):
+        flags = [f for f in summary.flags if f.red == red]
+        if flags:
+            print(f"{kind}:")
+            for f in flags:
+                print(f"  {'!' if red else '+'} {f.text} [{f.flag}]\n      \"{f.citations[0].text}\"")
+    print()
+    for line in summary.categories:
+        print(f"{line.category}: {line.text}")
+        for c in line.citations:
+            print(f"      \"{c.text}\" (chars {c.start}-{c.end})")
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
+    from answering.summary import compare
+
+    if not 2 <= len(args.policies) <= 5:
+        raise ValueError("compare takes 2 to 5 policy ids")
+    summaries = _summaries(settings, args.policies)
+    rows = compare(summaries)
+    if args.json:
+        print(json.dumps({"policies": [s.to_json() for s in summaries], "rows": rows}, indent=2, ensure_ascii=False))
+        return 0
+    for row in rows:
+        print(row["row"])
+        for s in summaries:
+            print(f"  {s.title}: {row[s.title]}")
+    return 0
+
+
+def cmd_eval_summary(args: argparse.Namespace, settings: Settings) -> int:
+    from answering.evaluate_summary import eval_summary
+    from generation import make_generator
+    from retrieval.embedding import MiniLMEmbedder
+
+    scores = eval_summary(args.file, args.out, MiniLMEmbedder(), make_generator(settings), settings, policies=args.policies)
+    print(json.dumps(scores, indent=2))
     return 0
 
 

@@ -1,4 +1,6 @@
 """The answer pipeline's guarantees, with a fake embedder, a scripted model and a rule-based judge."""
+import re
+
 import pytest
 
 from answering.pipeline import Pipeline
@@ -143,19 +145,43 @@ TWO = [Policy("north", "Northwind", "# Sharing\n\nNorthwind will never sell your
        Policy("west", "Westfield", "# Contact\n\nWrite to the office by post.\n")]
 
 
-def test_two_policies_are_never_mixed_in_one_sentence(tmp_path, fake_embedder):
+def test_all_policies_get_a_line_per_company_each_from_its_own_policy(tmp_path, fake_embedder):
     build_index(tmp_path, TWO, fake_embedder, CONFIG)
     searcher = Searcher(load_index(tmp_path, CONFIG), fake_embedder, SearchSettings())
-    gen = ScriptedGenerator(["They never sell your personal information."])
-    pipeline = Pipeline(searcher, gen, Settings(abstain_below=0.0), judge=RuleJudge(), relevance=RelevanceModel.judge_only())
+
+    def restate(messages):  # the model: the clause it is asked about, word for word
+        return messages[-3]["content"].split("[1] ", 1)[1].splitlines()[0].replace("Northwind", "They").replace("Southgate", "They")
+
+    gen = ScriptedGenerator(restate)
+    pipeline = Pipeline(searcher, gen, Settings(abstain_below=0.0, min_relevance=0.55), judge=RuleJudge(),
+                        relevance=RelevanceModel.judge_only())
+    stream = pipeline.ask("Do they sell my personal information?")
+    pieces = list(stream)
+    answer = stream.answer
+    assert "".join(pieces) == answer.text and not answer.abstained
+    lines = answer.text.split("\n\n")
+    unnumbered = sorted(re.sub(r" \[\d\]", "", line) for line in lines)
+    assert unnumbered == ["Northwind: They will never sell your personal information.",
+                          "Southgate: They may sell your personal information.",
+                          "Westfield: the policy doesn't say."]
+    for line in lines:  # each line cites its own company's clause only
+        for n in map(int, re.findall(r"\[(\d+)\]", line)):
+            cite = answer.citations[n - 1]
+            assert cite.number == n and line.startswith(cite.policy_name + ":")
+    for call in pipeline.judge.calls:  # never asked about two companies' clauses at once
+        clauses = call[2] if call[0] == "relevance" else (call[2],)
+        assert not ("Northwind" in " ".join(clauses) and "Southgate" in " ".join(clauses))
+
+
+def test_all_policies_abstain_when_no_company_answers(tmp_path, fake_embedder):
+    build_index(tmp_path, TWO, fake_embedder, CONFIG)
+    searcher = Searcher(load_index(tmp_path, CONFIG), fake_embedder, SearchSettings())
+    pipeline = Pipeline(searcher, ScriptedGenerator([]), Settings(abstain_below=0.0, min_relevance=0.99),
+                        judge=RuleJudge(), relevance=RelevanceModel.judge_only())
     answer = pipeline.ask("Do they sell my personal information?").finish()
-    _, _, judged = pipeline.judge.calls[0]
-    assert any("(Northwind)" in c for c in judged) and any("(Southgate)" in c for c in judged)
-    assert len({c.policy_id for c in answer.citations}) == 1
-    cited = answer.citations[0].policy_name
-    shown = gen.last_messages[-3]["content"]  # the model answers from one company's clauses only
-    assert f"({cited})" in shown and ("(Northwind)" in shown) != ("(Southgate)" in shown)
-    assert answer.text.startswith(f"{cited}: ")
+    assert answer.abstained and answer.policy_id is None
+    assert all(line.endswith(": the policy doesn't say.") for line in answer.text.split("\n\n"))
+    assert [c.number for c in answer.citations] == list(range(1, len(answer.citations) + 1))
 
 
 class OneReplyAtATime(ScriptedGenerator):

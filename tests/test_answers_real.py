@@ -85,3 +85,27 @@ def test_the_judge_finds_the_clause_that_answers_and_none_for_a_topic_never_ment
                      "Does the company collect my health information?")
     assert sell_judged[1] > sell_judged[0] and sell.clauses[1] > sell.clauses[0], sell
     assert sell.answerable >= pipeline.settings.min_relevance > health.answerable, (sell, health)
+
+
+def test_a_seed_policy_summary_flags_no_sale_and_cites_it(pipeline):
+    from answering.summary import CATEGORIES, TOPICS, category_line, topic_flag
+
+    text = pipeline.policies["123rf"].text
+    sell = TOPICS[0]
+    flag = topic_flag(pipeline, sell, pipeline.rank(sell.question, "123rf"), text)
+    assert flag is not None and flag.flag == "no_sell" and not flag.red
+    assert "never sell your Personal Information" in flag.citations[0].text
+    assert all(text[c.start:c.end] == c.text for c in flag.citations)
+    dnt = next(c for c in CATEGORIES if c.name == "Do Not Track")  # 123RF never mentions it
+    line = category_line(dnt, pipeline.ask(dnt.question, "123rf", max_sentences=1).finish(), text)
+    assert line.text == "Not mentioned" and not line.citations
+
+
+def test_all_policies_get_a_line_per_company(pipeline):
+    answer = pipeline.ask("Do they sell my personal information?").finish()
+    lines = answer.text.split("\n\n")
+    names = [line.split(":")[0] for line in lines]
+    assert len(lines) >= 2 and len(set(names)) == len(names) and "123RF" in names
+    for c in answer.citations:  # every citation belongs to the company of the line that cites it
+        line = next(line for line in lines if f"[{c.number}]" in line)
+        assert line.startswith(c.policy_name + ":")

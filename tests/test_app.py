@@ -244,3 +244,45 @@ def test_policy_text_and_questions_are_never_markup(tmp_path, monkeypatch):
     assert at.chat_message[0].markdown[0].value == r"Does \*\*Nasty\*\* sell my personal information? \<i\>\$x\$\</i\>"
     st.cache_resource.clear()
 
+
+
+def test_a_policy_at_a_glance_shows_flags_and_categories_each_with_its_clause(at, assistant):
+    at.sidebar.selectbox[0].select("acme").run()
+    at.sidebar.button(key="glance").click().run()
+    assert_no_error_shown(at)
+    shown = texts(at.markdown)
+    assert "Acme Photos at a glance" in texts(at.subheader)
+    assert ":material/check_circle: They do not sell your personal data. `no_sell`" in shown
+    assert r"**Data security:** Not mentioned" in shown
+    quotes = [h.value for h in at.html if 'class="pp-clause"' in h.value]
+    assert "Acme will never sell your personal information to any third party." in quotes[0]
+    assert assistant.cached_summary("acme") is not None  # made once, kept with the index
+    at.button(key="back").click().run()
+    assert "view" not in at.session_state and not at.subheader
+
+
+def test_compare_puts_the_chosen_policies_side_by_side(at, assistant):
+    at.sidebar.multiselect(key="compare_pick").select("acme").select("bolt").run()
+    at.sidebar.button(key="compare_go").click().run()
+    assert_no_error_shown(at)
+    (table,) = at.dataframe
+    frame = table.value
+    assert list(frame.columns) == ["", "Acme Photos", "Bolt"]
+    sell = frame[frame[""] == "sells_data / no_sell"].iloc[0]
+    assert sell["Acme Photos"].startswith("✅ They do not sell your personal data.") and sell["Bolt"] == "—"
+    assert ask(at, "Do they sell my data?").chat_message  # a question goes back to the chat
+
+
+def test_a_summary_card_never_renders_policy_text_as_markup(tmp_path, monkeypatch):
+    nasty = Policy("nasty", "Nasty <b>Corp</b>",
+                   "Nasty will never sell your personal information <script>alert(1)</script> to anyone.\n")
+    fake = fake_assistant(tmp_path / "index", [*POLICIES, nasty])
+    use(monkeypatch, lambda: fake)
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    at.sidebar.selectbox[0].select("nasty").run()
+    at.sidebar.button(key="glance").click().run()
+    assert not at.exception
+    assert texts(at.subheader) == r"Nasty \<b\>Corp\</b\> at a glance"
+    quotes = texts(at.html)
+    assert "<script>" not in quotes and "&lt;script&gt;alert(1)&lt;/script&gt;" in quotes
+    st.cache_resource.clear()

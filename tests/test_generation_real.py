@@ -69,6 +69,22 @@ def test_llama_is_deterministic_and_honours_stop(llama: LlamaCppGenerator):
         assert first.startswith(cut) and len(cut) < len(first)
 
 
+def test_a_saved_prompt_start_gives_the_same_reading_as_a_fresh_one(llama: LlamaCppGenerator):
+    system = {"role": "system", "content": "You answer questions about privacy policies. " * 20}
+    family = [system, {"role": "user", "content": "Clause: We never sell your data to anyone. " * 4}]
+    ask = lambda text: family + [{"role": "assistant", "content": "OK"}, {"role": "user", "content": text}]  # noqa: E731
+    llama.choice_probs(ask("Do they sell data? Reply yes or no."), ["yes", "no"])
+    llama.choice_probs([system, {"role": "user", "content": "Something else. Reply yes or no."}], ["yes", "no"])
+    kept = llama._states  # the first prompt's start was saved when the second parted ways with it
+    assert len(kept) >= 1
+    restored = llama.choice_probs(ask("Is it sold? Reply yes or no."), ["yes", "no"])
+    llama._llm.n_tokens = 0  # forget everything: read from scratch
+    llama._states = type(kept)(llama._llm)
+    fresh = llama.choice_probs(ask("Is it sold? Reply yes or no."), ["yes", "no"])
+    assert restored == pytest.approx(fresh, abs=0.05)
+    assert "".join(llama.stream(ask("Say OK."), max_tokens=4))  # and generation still works after it
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

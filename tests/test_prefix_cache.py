@@ -1,0 +1,84 @@
+"""generation.prefix_cache on a stand-in for llama-cpp-python's Llama: which state is saved,
+which is brought back, and how many are kept. (The real model's side is in test_generation_real.)"""
+import numpy as np
+
+from generation.prefix_cache import MIN_SAVE, PrefixStates, shared
+
+
+class FakeContext:
+    def __init__(self, llm):
+        self.llm = llm
+
+    def kv_cache_seq_rm(self, seq, start, end):
+        self.llm.cache = self.llm.cache[:start]
+        return True
+
+    def kv_cache_clear(self):
+        self.llm.cache = []
+
+
+class FakeLlama:
+    """Holds "the cache" as the list of tokens read, like llama.cpp's KV cache would."""
+
+    def __init__(self):
+        self.input_ids = np.zeros(4096, dtype=np.intc)
+        self.n_tokens = 0
+        self.cache: list[int] = []
+        self._ctx = FakeContext(self)
+        self._requires_eval = False
+
+    def read(self, tokens, cached):
+        self.cache = self.cache[:cached] + list(tokens[cached:])
+        self.input_ids[:len(tokens)] = tokens
+        self.n_tokens = len(tokens)
+
+
+class Recording(PrefixStates):
+    def _get_data(self):
+        return bytes(np.array(self.llm.cache, dtype=np.int32))
+
+    def _set_data(self, data):
+        self.llm.cache = list(np.frombuffer(data, dtype=np.int32))
+        return True
+
+
+SYSTEM = list(range(100))
+EXAMPLE = list(range(1000, 1150))
+
+
+def prompt(states, llm, tokens):
+    cached = states.prepare(tokens)
+    assert llm.cache[:cached] == tokens[:cached]  # what is said to be cached really is
+    llm.read(tokens, cached)
+    return cached
+
+
+def test_a_prompt_family_comes_back_after_another_family_was_read():
+    llm = FakeLlama()
+    states = Recording(llm)
+    first = SYSTEM + EXAMPLE + [7, 8, 9]
+    assert prompt(states, llm, first) == 0
+    assert prompt(states, llm, SYSTEM + [5, 5, 5]) == len(SYSTEM)  # parts ways after the system message
+    assert len(states) == 2  # what was cut off (long), and the system message they share
+    assert prompt(states, llm, SYSTEM + EXAMPLE + [1]) == len(SYSTEM) + len(EXAMPLE)  # brought back
+    assert prompt(states, llm, SYSTEM + [6]) == len(SYSTEM)
+    assert prompt(states, llm, SYSTEM + EXAMPLE + [2]) == len(SYSTEM) + len(EXAMPLE)
+    assert prompt(states, llm, SYSTEM + EXAMPLE + [3]) == len(SYSTEM) + len(EXAMPLE)  # from the cache itself
+
+
+def test_short_shared_starts_are_not_saved_and_states_are_capped():
+    llm = FakeLlama()
+    states = Recording(llm, max_states=2)
+    prompt(states, llm, list(range(MIN_SAVE - 1)) + [1])
+    prompt(states, llm, list(range(MIN_SAVE - 1)) + [2])
+    prompt(states, llm, list(range(MIN_SAVE - 1)) + [3] * (MIN_SAVE - 1))
+    prompt(states, llm, list(range(MIN_SAVE - 1)) + [4])
+    assert len(states) == 0
+    for n in range(4):
+        prompt(states, llm, SYSTEM + [n] * 80 + [1])
+        prompt(states, llm, SYSTEM + [n] * 80 + [2])
+    assert len(states) == 2
+
+
+def test_shared():
+    assert shared([1, 2, 3], [1, 2, 4]) == 2 and shared([], [1]) == 0 and shared([1, 2], [1, 2]) == 2
