@@ -182,7 +182,7 @@ def summary_with_progress(assistant: service.Assistant, policy_id: str) -> Summa
     if found is not None:
         return found
     name = assistant.policy(policy_id).name
-    bar = st.progress(0.0, text=f"Reading the {name} policy, topic by topic (about a minute, only the first time)…")
+    bar = st.progress(0.0, text=f"Reading the {md(name)} policy, topic by topic (a minute or two, only the first time)…")
 
     def progress(done: int, total: int, what: str) -> None:
         bar.progress(done / total if total else 1.0, text=f"{md(name)}: {done} of {total} topics done")
@@ -207,7 +207,7 @@ def summary_card(summary: Summary, assistant: service.Assistant) -> None:
             flags = [f for f in summary.flags if f.red == red]
             st.markdown(f"**{title}**")
             if not flags:
-                st.caption("None found.")
+                st.caption("None of the ones we look for.")
             for f in flags:
                 st.markdown(f"{icon} {md(f.text)} `{f.flag}`")
                 quote_html(f.citations, text)
