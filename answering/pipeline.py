@@ -132,8 +132,8 @@ class Pipeline:
             pass
 
     def rank(self, question: str, scope: str | None) -> Ranked:
-        """The evidence sentences for ``question`` in ``scope`` (a policy id, or None for all),
-        each rated by the meaning check and the combined relevance score (not rated, and
+        """The evidence sentences for ``question`` in ``scope`` (a policy id; None only when the
+        index holds one policy: ``_run`` answers each company on its own), each rated by the meaning check and the combined relevance score (not rated, and
         ``relevance`` None, if no sentence is even close: ``abstain_below``)."""
         s = self.settings
         query = self.searcher.without_name(question, scope)
@@ -142,9 +142,8 @@ class Pipeline:
                                                   self.searcher.embedder.encode)
         if not evidence or float(similarity.max()) < s.abstain_below:
             return Ranked(tuple(evidence), (), None, (f"weak evidence ({similarity.max(initial=0):.2f})",))
-        multi = len({e.policy_id for e in evidence}) > 1
         plain = [_one_line(e.context) for e in evidence]
-        clauses = tuple(self._label(e, multi) + c for e, c in zip(evidence, plain))
+        clauses = tuple(plain)
         judged = self.judge.relevance(question, clauses)
         first = max(range(len(evidence)), key=judged.__getitem__)
         rel = self.relevance.score(query, plain, judged, similarity, self.policies[evidence[first].policy_id].text)
@@ -278,9 +277,6 @@ class Pipeline:
             return "".join(stream).strip()
         finally:
             _close(stream)
-
-    def _label(self, e: Evidence, multi: bool) -> str:
-        return f"({self.policies[e.policy_id].name}) " if multi else ""
 
     def _abstain_text(self, scope: str | None) -> str:
         name = f"The {self.policies[scope].name} policy" if scope else "The policy"

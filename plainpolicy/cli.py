@@ -225,7 +225,7 @@ def _summaries(settings: Settings, ids: list[str], save: Path | None = None) -> 
     assistant = Assistant.load(settings)
     for pid in ids:
         if pid not in assistant.pipeline.policies:
-            raise KeyError(f"no policy {pid!r} in the index; `plainpolicy list` shows the ids")
+            raise ValueError(f"no policy {pid!r} in the index; `plainpolicy list` shows the ids")
     out = []
     for pid in ids:
         bar = tqdm(total=0, unit="step", desc=f"Summarising {pid}", disable=None, leave=False)

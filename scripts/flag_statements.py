@@ -2,6 +2,7 @@
 lines, so it is ~4x faster than eval-summary).
 
     .venv/bin/python scripts/flag_statements.py ../shared/data/tosdr_dev.json --policies 30 --out flags.jsonl
+    .venv/bin/python scripts/flag_statements.py - --out flags.jsonl --report-only   # score it again
 
 For each policy and flag topic it ranks the clauses as the summary does, and asks the meaning check
 about every candidate wording below on the clauses the summary would use; then it prints, for each
@@ -17,18 +18,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from answering.evaluate_summary import OPPOSITE  # noqa: E402
+from answering.evaluate_summary import score_flags  # noqa: E402
 from answering.pipeline import Pipeline  # noqa: E402
 from answering.relevance import RelevanceModel  # noqa: E402
-from answering.summary import TOPICS  # noqa: E402
+from answering.summary import FLAGS, TOPICS, Cited, FlagLine, Summary  # noqa: E402
 from generation import make_generator  # noqa: E402
 from plainpolicy.settings import Settings  # noqa: E402
 from retrieval.embedding import MiniLMEmbedder  # noqa: E402
-from retrieval.evaluate import iter_policy_indexes  # noqa: E402
+from retrieval.evaluate import Question, iter_policy_indexes  # noqa: E402
 from retrieval.runtime import index_config  # noqa: E402
 
 VARIANTS = {
-    "A": {f.name: f.statement for t in TOPICS for f in t.flags} | {
+    "A": {f.name: f.statement for t in TOPICS for f in t.flags} | {  # the first wording
         "changes_with_notice": "They tell you when they change the privacy policy.",
         "changes_without_notice": "They may change the privacy policy without telling you."},
     "B": {
@@ -43,7 +44,8 @@ VARIANTS = {
         "changes_without_notice": "They can change the privacy policy at any time without telling you.",
     },
 }
-BARS = (0.5, 0.6, 0.7)
+VARIANTS["now"] = VARIANTS["A"] | {k: v for k, v in VARIANTS["B"].items() if k.startswith("changes")}
+BARS = (0.5, 0.55, 0.6, 0.7)
 
 
 def collect(path: Path, out: Path, policies: int, start: int = 0) -> None:
@@ -65,7 +67,7 @@ def collect(path: Path, out: Path, policies: int, start: int = 0) -> None:
                 for i in ranked.chosen(settings.co_relevance):
                     e = ranked.evidence[i]
                     support = {v: {flag.name: pipeline.judge.check(VARIANTS[v][flag.name], e.context, topic.question).support
-                                   for flag in topic.flags} for v in VARIANTS}
+                                   for flag in topic.flags} for v in ("A", "B")}
                     rows.append({"topic": topic.question, "start": e.start, "end": e.end, "text": e.text, "support": support})
             gold = [{"flag": q.raw.get("flag"), "spans": q.answers} for q in questions if q.raw.get("flag") not in (None, "other")]
             f.write(json.dumps({"title": policy.name, "clauses": rows, "gold": gold}, ensure_ascii=False) + "\n")
@@ -73,34 +75,41 @@ def collect(path: Path, out: Path, policies: int, start: int = 0) -> None:
             print(f"{n + 1} {policy.name}", file=sys.stderr)
 
 
-def flags_of(rows: list[dict], variant: str, bar: float) -> list[tuple[str, float, int, int]]:
-    """What the summary would flag: per topic, the flag supported best above ``bar`` and above its opposite."""
-    best: dict[str, tuple[str, float, int, int]] = {}
-    for r in rows:
+def summary_of(policy: dict, variant: str, bar: float) -> Summary:
+    """What the summary would flag with wording ``variant`` and support bar ``bar``: per topic,
+    the flag supported best (above ``bar`` and above its opposite), cited to every clause that
+    supports it (as ``answering.summary.topic_flag`` does)."""
+    found: dict[str, list[tuple[float, str, Cited]]] = {}
+    for r in policy["clauses"]:
         support = r["support"][variant]
         for name, v in support.items():
             if v >= bar and all(v > w for k, w in support.items() if k != name):
-                if r["topic"] not in best or v > best[r["topic"]][1]:
-                    best[r["topic"]] = (name, v, r["start"], r["end"])
-    return list(best.values())
+                found.setdefault(r["topic"], []).append((v, name, Cited(r["start"], r["end"], r["text"])))
+    flags = []
+    for rows in found.values():
+        rows.sort(key=lambda x: -x[0])
+        v, name, _ = rows[0]
+        flags.append(FlagLine(name, VARIANTS[variant][name], FLAGS[name].red, v, tuple(c for _, n, c in rows if n == name)))
+    return Summary(policy["title"], policy["title"], (), tuple(flags), 0.0)
 
 
 def report(out: Path) -> None:
     lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    for r in (r for p in lines for r in p["clauses"]):  # "now" is A's wording with B's for changes
+        r["support"]["now"] = {k: r["support"]["B" if k.startswith("changes") else "A"][k] for k in r["support"]["A"]}
+    questions = [[Question("q", "", tuple(map(tuple, g["spans"])), {"flag": g["flag"]}) for g in p["gold"]] for p in lines]
     print(f"{len(lines)} policies, {sum(len(p['gold']) for p in lines)} labelled flags\n")
     print("| wording | support bar | found | recall | opposite | flags given |\n|---|---|---|---|---|---|")
     for variant in VARIANTS:
         for bar in BARS:
-            found = opposite = given = 0
-            for p in lines:
-                flags = flags_of(p["clauses"], variant, bar)
-                given += len(flags)
-                for g in p["gold"]:
-                    found += any(name == g["flag"] and any(s < e2 and s2 < e for s2, e2 in g["spans"])
-                                 for name, _, s, e in flags)
-                    opposite += any(name == OPPOSITE.get(g["flag"]) for name, *_ in flags)
-            total = sum(len(p["gold"]) for p in lines)
-            print(f"| {variant} | {bar} | {found} | {found / total:.2f} | {opposite} | {given} |")
+            total = {"flags": 0, "found": 0, "opposite": 0, "given": 0}
+            for p, qs in zip(lines, questions):
+                summary = summary_of(p, variant, bar)
+                total["given"] += len(summary.flags)
+                for k, v in score_flags(summary, qs).items():
+                    total[k] += v
+            recall = total["found"] / total["flags"] if total["flags"] else 0.0
+            print(f"| {variant} | {bar} | {total['found']} | {recall:.2f} | {total['opposite']} | {total['given']} |")
 
 
 def main() -> None:
