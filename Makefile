@@ -13,7 +13,7 @@ export OMP_WAIT_POLICY := PASSIVE
 AVX512 := $(shell grep -q avx512_bf16 /proc/cpuinfo 2>/dev/null && grep -q avx512vbmi /proc/cpuinfo && grep -q avx512_vnni /proc/cpuinfo && grep -q avx_vnni /proc/cpuinfo && echo yes)
 export CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_OPENMP=OFF $(if $(AVX512),-DGGML_AVX512=ON -DGGML_AVX512_VBMI=ON -DGGML_AVX512_VNNI=ON -DGGML_AVX512_BF16=ON -DGGML_AVX_VNNI=ON)
 
-.PHONY: run test eval summaries setup install model index browser clean
+.PHONY: run test eval bench summaries setup install model index browser clean
 
 run: setup
 	$(BIN)/streamlit run app.py
@@ -30,6 +30,11 @@ eval: setup
 	$(BIN)/plainpolicy eval-answers $(SHARED)/tosdr_dev.json --out $(EVAL)/tosdr.jsonl
 	$(BIN)/plainpolicy eval-answers $(SHARED)/policyqa_dev.json --sample 200 --out $(EVAL)/policyqa.jsonl
 	$(BIN)/python scripts/eval_table.py $(EVAL)/seed.jsonl $(EVAL)/tosdr.jsonl $(EVAL)/policyqa.jsonl
+
+# Indexing, search and answer speed with quality beside it; rewrites the marked part of BENCHMARKS.md.
+# About 25 minutes; run nothing else meanwhile. `make test` runs the quick mode (tests/test_bench.py).
+bench: setup
+	$(BIN)/python scripts/bench.py --data $(SHARED)
 
 setup: install model index
 

@@ -21,9 +21,10 @@ from typing import Iterator
 
 import plainpolicy  # noqa: F401  (first: sets OMP_WAIT_POLICY before torch, faiss or llama.cpp load)
 import streamlit as st
+from PIL import Image, ImageDraw
 
 from answering import service
-from answering.pipeline import AnswerStream
+from answering.pipeline import MAX_QUESTION_CHARS, AnswerStream, QuestionError
 from answering.summary import Summary, compare
 from answering.types import Answer, Citation
 from generation.base import GenerationError
@@ -69,8 +70,20 @@ def loading() -> Future[service.Assistant]:
     return ThreadPoolExecutor(max_workers=1, thread_name_prefix="plainpolicy-load").submit(service.load_assistant)
 
 
+@st.cache_resource
+def page_icon() -> Image.Image:
+    """A plain square drawn here: a Material or emoji icon would be fetched from Google's or a CDN's
+    servers, and nothing should leave this computer."""
+    icon = Image.new("RGBA", (64, 64), (0, 0, 0, 0))
+    ImageDraw.Draw(icon).rounded_rectangle((4, 4, 60, 60), radius=12, fill=(36, 99, 235, 255))
+    ImageDraw.Draw(icon).rectangle((20, 18, 44, 22), fill="white")
+    for y in (30, 40):
+        ImageDraw.Draw(icon).rectangle((20, y, 44, y + 3), fill="white")
+    return icon
+
+
 def main() -> None:
-    st.set_page_config(page_title="plainpolicy: privacy policies in plain words", page_icon=":material/policy:")
+    st.set_page_config(page_title="plainpolicy: privacy policies in plain words", page_icon=page_icon())
     st.html(STYLE)
     state = st.session_state
     state.setdefault("messages", [])
@@ -83,8 +96,10 @@ def main() -> None:
         return
     # The chat box first (it is pinned to the bottom of the page), so it works while loading.
     typed = st.chat_input("Ask about a privacy policy, e.g. “Does 123RF sell my data?”",
-                          max_chars=500, submit_mode="disable")
+                          max_chars=MAX_QUESTION_CHARS, submit_mode="disable")
     assistant = load_assistant()
+    if assistant.notice:
+        st.info(md(assistant.notice), icon=":material/build:")
     sidebar(assistant)
     if typed:
         state.pop("view", None)  # a question goes back to the chat
@@ -306,11 +321,20 @@ def answer_now(question: str, assistant: service.Assistant) -> None:
             scope_line = describe_scope(assistant, chosen, assistant.scope(question, chosen))
             st.caption(scope_line)
             waiting = st.empty()
-            waiting.caption(":material/hourglass_top: Reading the policy…")
-            stream = assistant.ask(question, chosen)
-            with st.container(key=f"answer-{i}"):
-                st.write_stream(answer_pieces(stream, waiting))
-            answer = stream.answer
+            with assistant.turns.turn() as turn:
+                while not turn.wait(timeout=0.5):
+                    ahead = turn.ahead
+                    waiting.caption(f":material/hourglass_top: {ahead} question{'s' if ahead != 1 else ''} "
+                                    "ahead of you. Yours is next after "
+                                    f"{'them' if ahead != 1 else 'it'}…")
+                waiting.caption(":material/hourglass_top: Reading the policy…")
+                stream = assistant.ask(question, chosen)
+                with st.container(key=f"answer-{i}"):
+                    st.write_stream(answer_pieces(stream, waiting))
+                answer = stream.answer
+        except QuestionError as exc:
+            waiting.empty()
+            st.warning(md(str(exc)), icon=":material/edit:")
         except Exception:
             log.exception("could not answer %r", question)
             st.error(ANSWER_FAILED, icon=":material/error:")
@@ -430,12 +454,18 @@ def policy_html(text: str) -> str:
     return "\n".join(line_html(line) for line in text.split("\n"))
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-!|~<>$:])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-!|~<>$:&])")
+# Streamlit's Markdown turns bare addresses into links after parsing, so escapes do not stop it.
+# An invisible word joiner (U+2060) after "@", in "://" and after "www" does: user@example.com,
+# http://… and www.… then show as they are, but are not links. (The quoted clauses are not
+# Markdown; copy an address from there.)
+_AUTOLINK = re.compile(r"(@|\\:(?=//)|(?i:\bwww)(?=\.))")
 
 
 def md(text: str) -> str:
-    """``text`` shown literally by st.markdown: markdown, HTML and Streamlit's extras escaped."""
-    return re.sub(r"^(\s*\d+)\.", r"\1\\.", _MD_SPECIAL.sub(r"\\\1", text), flags=re.M)
+    """``text`` shown literally by st.markdown: markdown, HTML, Streamlit's extras and autolinks escaped."""
+    escaped = _AUTOLINK.sub("\\1\u2060", _MD_SPECIAL.sub(r"\\\1", text))
+    return re.sub(r"^(\s*\d+)\.", r"\1\\.", escaped, flags=re.M)
 
 
 def answer_markdown(text: str) -> str:

@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 MAX_SENTENCES = 2
 MAX_COMPANIES = 5  # an "All policies" answer has a line for at most this many companies
 MAX_WORDS = 60
+MAX_QUESTION_CHARS = 500  # the chat box allows this many; a longer question is refused with a message
 LONG_SENTENCE_WORDS = 18
 COPIED = 0.6  # share of a sentence's word triples found in a clause that makes it a copy
 COPIED_PART = 0.3  # share of a clause sentence's word triples in a copy that makes it part of the copy
@@ -79,6 +80,21 @@ class Ranked:
                 if scores[i] >= co_relevance * scores[best] and self.evidence[i].policy_id == self.evidence[best].policy_id][:2]
 
 
+class QuestionError(ValueError):
+    """A question that cannot be asked as it is; the message says what to do."""
+
+
+def check_question(question: str) -> str:
+    """The question with its spacing tidied, or ``QuestionError`` if it is empty or too long."""
+    tidy = " ".join(question.split())
+    if not tidy:
+        raise QuestionError("Please type a question.")
+    if len(tidy) > MAX_QUESTION_CHARS:
+        raise QuestionError(f"Please ask a shorter question (at most {MAX_QUESTION_CHARS} characters; "
+                            f"this one has {len(tidy):,}).")
+    return tidy
+
+
 class AnswerStream:
     """Iterate for the answer's text pieces; afterwards ``.answer`` holds the checked Answer."""
 
@@ -118,8 +134,9 @@ class Pipeline:
 
     def ask(self, question: str, policy_id: str | None = None, *, ranked: Ranked | None = None,
             max_sentences: int = MAX_SENTENCES) -> AnswerStream:
-        """Answer ``question``; ``ranked``, if given, is ``rank``'s result for it, made earlier."""
-        return AnswerStream(self._run(question.strip(), policy_id, ranked, max_sentences))
+        """Answer ``question``; ``ranked``, if given, is ``rank``'s result for it, made earlier.
+        An empty or over-long question raises ``QuestionError`` with a message for the person."""
+        return AnswerStream(self._run(check_question(question), policy_id, ranked, max_sentences))
 
     def scope(self, question: str, policy_id: str | None) -> str | None:
         """The policy to search: the company the question names ("Does Picroma ..."), else the

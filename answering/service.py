@@ -21,12 +21,13 @@ from answering.pipeline import AnswerStream, Pipeline
 from answering.runtime import load_pipeline
 from answering.summary import Progress as SummaryProgress, Summary, summarize
 from answering.summary_cache import SummaryCache
+from answering.turns import TurnQueue
 from generation import Generator, Message
 from generation.base import Scorer
 from plainpolicy.settings import Settings
-from retrieval.index import add_policy, load_index
+from retrieval.index import IndexDamagedError, IndexMismatchError, IndexMissingError, add_policy
 from retrieval.loaders import MAX_BYTES, PolicyFileError, load_policy
-from retrieval.runtime import index_config
+from retrieval.runtime import index_config, index_corpus
 from retrieval.search import Searcher
 from retrieval.types import Policy
 
@@ -39,17 +40,33 @@ MAX_NAME_CHARS = 60
 class Assistant:
     """The app's view of plainpolicy: policies, questions and answers, added policies."""
 
-    def __init__(self, pipeline: Pipeline, settings: Settings) -> None:
+    def __init__(self, pipeline: Pipeline, settings: Settings, notice: str = "") -> None:
         self.pipeline = pipeline
         self.settings = settings
+        self.notice = notice  # what happened at start-up that the person should know (an index rebuilt)
+        self.turns = TurnQueue()  # sessions take turns at the model, a whole question at a time
         self._adding = threading.Lock()
         self._summaries = SummaryCache(settings.index_dir / "summaries", pipeline.generator.name,
                                        shipped=settings.corpus_dir / "summaries")
 
     @classmethod
     def load(cls, settings: Settings) -> "Assistant":
-        """Load the index, the embedder and the model back end named by ``settings``."""
-        return cls(load_pipeline(settings, wrap=OneAtATime), settings)
+        """Load the index, the embedder and the model back end named by ``settings``.
+
+        A missing, damaged or out-of-date index is rebuilt from the corpus folder first (keeping
+        the uploaded policies whose text can still be read), and ``notice`` says so.
+        """
+        try:
+            return cls(load_pipeline(settings, wrap=OneAtATime), settings)
+        except (IndexMissingError, IndexDamagedError, IndexMismatchError) as exc:
+            log.warning("rebuilding the index: %s", exc)
+            report = index_corpus(settings)
+            if not report.policies:
+                raise
+            why = report.recovered or str(exc).split(". Build it with")[0]
+            notice = (f"{why}. It was rebuilt from {settings.corpus_dir} ({report.policies} policies"
+                      f"{'; ' + str(len(report.errors)) + ' files could not be read' if report.errors else ''}).")
+            return cls(load_pipeline(settings, wrap=OneAtATime), settings, notice=notice)
 
     @property
     def backend_name(self) -> str:
@@ -71,6 +88,7 @@ class Assistant:
         return self.pipeline.scope(question, policy_id)
 
     def ask(self, question: str, policy_id: str | None = None) -> AnswerStream:
+        """The answer stream; callers that share the model take a turn first (``turns.turn()``)."""
         return self.pipeline.ask(question, policy_id)
 
     def cached_summary(self, policy_id: str) -> Summary | None:
@@ -117,9 +135,9 @@ class Assistant:
                 raise ValueError(f'There is already a policy called "{policy.name}". Please choose another name.')
             policy = dataclasses.replace(policy, id=_unique_id(policy.name, known))
             searcher = self.pipeline.searcher
-            add_policy(self.settings.index_dir, policy, searcher.embedder, index_config(self.settings),
-                       progress=progress)
-            index = load_index(self.settings.index_dir, index_config(self.settings))
+            report = add_policy(self.settings.index_dir, policy, searcher.embedder, index_config(self.settings),
+                                progress=progress, dense=self.settings.dense, current=searcher.index)
+            index = report.index
             self.pipeline.searcher = Searcher(index, searcher.embedder, searcher.settings)
         log.info("added policy %s (%s, %d characters)", policy.id, policy.name, len(policy.text))
         return index.policies[policy.id]

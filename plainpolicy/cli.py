@@ -107,7 +107,17 @@ def _parser() -> argparse.ArgumentParser:
     _model_flags(s)
     s.set_defaults(func=cmd_eval_summary)
 
-    s = sub.add_parser("fetch-model", help="download, join and verify the default model (once)")
+    s = sub.add_parser("bench", help="benchmarks; `bench search` times search at a chosen index size")
+    bench = s.add_subparsers(dest="bench", required=True)
+    b = bench.add_parser("search", help="index N chunks of real policy text and time real questions through the app's search")
+    b.add_argument("--chunks", type=int, required=True, help="index size in chunks (real text, repeated beyond its size)")
+    b.add_argument("--questions", type=int, default=200, help="how many real questions to time (default 200)")
+    b.add_argument("--data", type=Path, default=Path("../shared/data"),
+                   help="folder with tosdr_dev.json and policyqa_dev.json (default ../shared/data; else corpus/ is used)")
+    b.add_argument("--json", action="store_true", help="print one JSON line (the default prints a sentence too)")
+    b.set_defaults(func=cmd_bench_search)
+
+    s = sub.add_parser("fetch-model", help="download, join and verify the default model, and export the question embedder (once)")
     s.set_defaults(func=cmd_fetch_model)
 
     s = sub.add_parser("eval-retrieval", help="retrieval benchmark on a SQuAD-style file")
@@ -144,12 +154,28 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
 
     report = index_corpus(settings, args.corpus, out, rebuild=args.rebuild, progress=progress)
     bar.close()
+    if report.recovered:
+        print(f"The old index could not be used ({report.recovered}); it was rebuilt from scratch"
+              f"{' (uploaded policies whose text survived were kept)' if report.added else ''}.", file=sys.stderr)
     print(f"Index {out}: {report.policies} policies, {report.chunks} chunks, {report.seconds:.1f} s "
           f"(embedded {report.embedded} chunks; new or changed: {', '.join(report.added) or 'none'}; "
           f"removed: {', '.join(report.removed) or 'none'}); {len(report.errors)} errors")
     for err in report.errors:
         print(f"  error: {err}", file=sys.stderr)
     return 0 if report.policies else 1
+
+
+def cmd_bench_search(args: argparse.Namespace, settings: Settings) -> int:
+    from retrieval.bench import bench_search
+    from retrieval.runtime import index_config, make_embedder
+
+    result = bench_search(args.chunks, make_embedder(settings), index_config(settings), settings.search, settings.dense,
+                          args.data, settings.corpus_dir, settings.cache_dir, questions=args.questions)
+    print(json.dumps(result))
+    if not args.json:
+        print(f"{result['chunks']} chunks ({result['index']}): median {result['median_ms']} ms, p95 {result['p95_ms']} ms, "
+              f"recall@10 {result['recall_at_10']} against exact search", file=sys.stderr)
+    return 0
 
 
 def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
@@ -209,9 +235,9 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_eval_answers(args: argparse.Namespace, settings: Settings) -> int:
     from answering.evaluate import eval_answers
     from generation import make_generator
-    from retrieval.embedding import MiniLMEmbedder
+    from retrieval.runtime import make_embedder
 
-    summary = eval_answers(args.file, args.out, MiniLMEmbedder(), make_generator(settings), settings, sample=args.sample)
+    summary = eval_answers(args.file, args.out, make_embedder(settings), make_generator(settings), settings, sample=args.sample)
     print(json.dumps(summary, indent=2))
     return 0
 
@@ -281,9 +307,9 @@ def cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_eval_summary(args: argparse.Namespace, settings: Settings) -> int:
     from answering.evaluate_summary import eval_summary
     from generation import make_generator
-    from retrieval.embedding import MiniLMEmbedder
+    from retrieval.runtime import make_embedder
 
-    scores = eval_summary(args.file, args.out, MiniLMEmbedder(), make_generator(settings), settings, policies=args.policies)
+    scores = eval_summary(args.file, args.out, make_embedder(settings), make_generator(settings), settings, policies=args.policies)
     print(json.dumps(scores, indent=2))
     return 0
 
@@ -291,17 +317,21 @@ def cmd_eval_summary(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_fetch_model(args: argparse.Namespace, settings: Settings) -> int:
     from generation.model_files import ensure_default_model
 
+    from retrieval.runtime import make_embedder, onnx_path
+
     path = ensure_default_model(settings.default_model_path, progress=True)
     print(f"Model ready: {path}")
+    if not onnx_path(settings).exists():  # the question embedder's one-time export, so the app need not wait for it
+        make_embedder(settings)
+        print(f"Question embedder ready: {onnx_path(settings)}")
     return 0
 
 
 def cmd_eval_retrieval(args: argparse.Namespace, settings: Settings) -> int:
-    from retrieval.embedding import MiniLMEmbedder
     from retrieval.evaluate import eval_retrieval
-    from retrieval.runtime import index_config
+    from retrieval.runtime import index_config, make_embedder
 
-    summary = eval_retrieval(args.file, args.out, MiniLMEmbedder(), index_config(settings), settings.search)
+    summary = eval_retrieval(args.file, args.out, make_embedder(settings), index_config(settings), settings.search)
     print(json.dumps(summary, indent=2))
     return 0
 

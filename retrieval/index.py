@@ -28,6 +28,7 @@ import faiss
 import numpy as np
 
 from retrieval.chunking import ChunkerSettings, chunk_text
+from retrieval.dense import DenseSettings, make_index, read_index, stored_vectors
 from retrieval.embedding import Embedder
 from retrieval.types import Chunk, Policy
 
@@ -47,6 +48,10 @@ class IndexMissingError(IndexError_):
 
 class IndexMismatchError(IndexError_):
     pass
+
+
+class IndexDamagedError(IndexError_):
+    """A file of the index is missing, cut short or does not agree with the others."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,8 @@ class BuildReport:
     removed: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    recovered: str = ""          # why the old index could not be used, when it was rebuilt
+    index: "Index | None" = None  # the index as written (or as it was, when nothing changed)
 
 
 def text_sha256(text: str) -> str:
@@ -89,9 +96,12 @@ class Index:
     ranges: dict[str, tuple[int, int]]
     path: Path | None = None
 
+    def __post_init__(self) -> None:
+        self.matrix = stored_vectors(self.dense)  # every chunk's vector, row for row, not copied
+
     def vectors(self, policy_id: str) -> np.ndarray:
         a, b = self.ranges[policy_id]
-        return self.dense.reconstruct_n(a, b - a) if b > a else np.zeros((0, self.config.dim), np.float32)
+        return self.matrix[a:b]
 
     def policy_chunks(self, policy_id: str) -> list[Chunk]:
         a, b = self.ranges[policy_id]
@@ -122,24 +132,62 @@ def check_manifest(manifest: dict, config: IndexConfig, index_dir: Path) -> None
 
 
 def load_index(index_dir: Path, config: IndexConfig) -> Index:
-    """Load the live generation; raise with a how-to-fix message if missing or built differently."""
+    """Load the live generation; raise with a how-to-fix message if missing, damaged or built differently."""
     gen = current_generation(index_dir)
     if gen is None:
         raise IndexMissingError(f"No index in {index_dir}. Build it with: plainpolicy index corpus --out {index_dir}")
-    manifest = json.loads((gen / "manifest.json").read_text())
-    check_manifest(manifest, config, index_dir)
-    chunks = [Chunk(**json.loads(line)) for line in (gen / "chunks.jsonl").read_text().splitlines() if line]
-    dense = faiss.read_index(str(gen / "dense.faiss"))
-    policies, origins, ranges = {}, {}, {}
-    for pid, meta in manifest["policies"].items():
-        text = (gen / "policies" / f"{pid}.txt").read_text(encoding="utf-8")
-        policies[pid] = Policy(id=pid, name=meta["name"], text=text, source_path=meta.get("source_path", ""),
-                               url=meta.get("url", ""), archived=meta.get("archived", ""))
-        origins[pid] = meta.get("origin", "corpus")
-        ranges[pid] = tuple(meta["rows"])
-    if dense.ntotal != len(chunks):
-        raise IndexMismatchError(f"The index in {index_dir} is damaged. Rebuild it with: plainpolicy index --rebuild --out {index_dir}")
+    where = "manifest.json"
+    try:
+        manifest = json.loads((gen / "manifest.json").read_text(encoding="utf-8"))
+        if not isinstance(manifest, dict):
+            raise ValueError("not a JSON object")
+        check_manifest(manifest, config, index_dir)
+        where = "chunks.jsonl"
+        chunks = [Chunk(**json.loads(line)) for line in _read(gen / "chunks.jsonl").split("\n") if line]
+        where = "dense.faiss"
+        dense = read_index(gen / "dense.faiss")
+        where = "manifest.json"
+        policies, origins, ranges = {}, {}, {}
+        for pid, meta in manifest["policies"].items():
+            where = f"policies/{pid}.txt"
+            text = _read(gen / "policies" / f"{pid}.txt")
+            policies[pid] = Policy(id=pid, name=meta["name"], text=text, source_path=meta.get("source_path", ""),
+                                   url=meta.get("url", ""), archived=meta.get("archived", ""))
+            origins[pid] = meta.get("origin", "corpus")
+            ranges[pid] = tuple(meta["rows"])
+        where = "the index's files"
+        _check_agree(chunks, dense, policies, ranges)
+    except IndexMismatchError:
+        raise
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:  # JSON, UTF-8, FAISS and shape errors
+        raise IndexDamagedError(
+            f"The index in {index_dir} is damaged ({where}: {str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__}). "
+            f"Rebuild it with: plainpolicy index --rebuild --out {index_dir}"
+        ) from exc
     return Index(config, policies, origins, chunks, dense, ranges, path=gen)
+
+
+def _read(path: Path) -> str:
+    """A file's text exactly as written: no newline translation, so "\r\n" stays and offsets hold."""
+    with open(path, encoding="utf-8", newline="") as f:
+        return f.read()
+
+
+def _check_agree(chunks: list[Chunk], dense: faiss.Index, policies: dict[str, Policy], ranges: dict[str, tuple[int, int]]) -> None:
+    """Every row has a vector, the policies' rows tile the chunks, and each chunk is its policy's text."""
+    if dense.ntotal != len(chunks):
+        raise ValueError(f"{dense.ntotal} vectors for {len(chunks)} chunks")
+    row = 0
+    for pid, (a, b) in sorted(ranges.items(), key=lambda kv: kv[1]):
+        if a != row or b < a:
+            raise ValueError(f"rows of {pid} do not follow on")
+        text = policies[pid].text
+        for c in chunks[a:b]:
+            if c.policy_id != pid or text[c.start:c.end] != c.text:
+                raise ValueError(f"chunk {c.id} is not the text of {pid}")
+        row = b
+    if row != len(chunks):
+        raise ValueError(f"{len(chunks) - row} chunks belong to no policy")
 
 
 def build_index(
@@ -151,22 +199,31 @@ def build_index(
     origin: str = "corpus",
     rebuild: bool = False,
     progress: Progress | None = None,
+    dense: DenseSettings = DenseSettings(),
+    current: Index | None = None,
 ) -> BuildReport:
     """Make the index hold exactly ``policies`` as its policies of ``origin``; those of other
     origins (a user's uploads, when the corpus is re-indexed) are kept.
 
     ``embedder`` may be a zero-argument factory so that nothing is loaded when nothing changed.
+    ``current`` is the live index when the caller has it loaded already. A damaged index, or one
+    built with other settings, is rebuilt from scratch; the uploads whose text can still be read
+    from it are kept, and ``report.recovered`` says what happened. ``report.index`` is the result.
     """
     t0 = time.perf_counter()
     report = BuildReport()
     wanted = {p.id: p for p in policies}
     origins = dict.fromkeys(wanted, origin)
-    old: Index | None = None
-    if not rebuild and current_generation(index_dir) is not None:
+    old: Index | None = current
+    if old is None and not rebuild and current_generation(index_dir) is not None:
         try:
             old = load_index(index_dir, config)
-        except IndexMismatchError as exc:
+        except IndexError_ as exc:
             log.warning("rebuilding from scratch: %s", exc)
+            report.recovered = str(exc).split(". Rebuild it with")[0]
+            for p, o in salvage_policies(index_dir):
+                if o != origin and p.id not in wanted:
+                    wanted[p.id], origins[p.id] = p, o
     if old is not None:
         for pid, o in old.origins.items():
             if o != origin and pid not in wanted:
@@ -184,7 +241,7 @@ def build_index(
     if old is not None:
         report.removed = sorted(set(old.policies) - set(wanted))
     if old is not None and not report.added and not report.removed:
-        report.policies, report.chunks = len(old.policies), len(old.chunks)
+        report.policies, report.chunks, report.index = len(old.policies), len(old.chunks), old
         report.seconds = time.perf_counter() - t0
         return report
 
@@ -205,11 +262,31 @@ def build_index(
                 progress(done, total)
         plan[i] = (plan[i][0], chunks, np.vstack(parts))
         report.embedded += len(chunks)
-    _write_generation(index_dir, plan, config, origins)
+    report.index = write_generation(index_dir, plan, config, origins, dense)
     report.policies = len(plan)
     report.chunks = sum(len(c) for _, c, _ in plan)
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def salvage_policies(index_dir: Path) -> list[tuple[Policy, str]]:
+    """The policies, with their origin, whose text can still be read from a damaged index."""
+    gen = current_generation(index_dir)
+    try:
+        manifest = json.loads((gen / "manifest.json").read_text(encoding="utf-8")) if gen else {}
+        entries = list(manifest.get("policies", {}).items())
+    except (OSError, ValueError, AttributeError):
+        return []
+    out = []
+    for pid, meta in entries:
+        try:
+            text = _read(gen / "policies" / f"{pid}.txt")
+            if isinstance(meta, dict) and text_sha256(text) == meta.get("sha256"):
+                out.append((Policy(id=pid, name=meta["name"], text=text, source_path=meta.get("source_path", ""),
+                                   url=meta.get("url", ""), archived=meta.get("archived", "")), meta.get("origin", "corpus")))
+        except (OSError, ValueError, KeyError):
+            continue
+    return out
 
 
 def embed_text(chunk: Chunk) -> str:
@@ -219,27 +296,32 @@ def embed_text(chunk: Chunk) -> str:
     return chunk.text
 
 
-def _write_generation(index_dir: Path, plan, config: IndexConfig, origins: dict[str, str]) -> None:
+def write_generation(index_dir: Path, plan: list[tuple[Policy, list[Chunk], np.ndarray]], config: IndexConfig,
+                     origins: dict[str, str], settings: DenseSettings) -> Index:
+    """Write a new generation holding ``plan`` (policies with their chunks and vectors) and make
+    it the live one; the index as written is returned, so nothing needs to be read back."""
     index_dir.mkdir(parents=True, exist_ok=True)
     name = f"g-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}-{time.perf_counter_ns() % 10**6}"
     tmp = index_dir / (name + ".tmp")
     (tmp / "policies").mkdir(parents=True)
     manifest = config.as_manifest() | {"created": time.strftime("%Y-%m-%dT%H:%M:%S"), "policies": {}}
-    dense = faiss.IndexFlatIP(config.dim)
+    policies, ranges, all_chunks = {}, {}, []
     row = 0
     with open(tmp / "chunks.jsonl", "w", encoding="utf-8") as out:
         for policy, chunks, vectors in plan:
-            (tmp / "policies" / f"{policy.id}.txt").write_text(policy.text, encoding="utf-8")
+            (tmp / "policies" / f"{policy.id}.txt").write_text(policy.text, encoding="utf-8", newline="")
             for c in chunks:
                 out.write(json.dumps(asdict(c), ensure_ascii=False) + "\n")
-            if len(chunks):
-                dense.add(np.ascontiguousarray(vectors, dtype=np.float32))
+            all_chunks.extend(chunks)
+            policies[policy.id], ranges[policy.id] = policy, (row, row + len(chunks))
             manifest["policies"][policy.id] = {
                 "name": policy.name, "sha256": text_sha256(policy.text), "url": policy.url,
                 "archived": policy.archived, "source_path": policy.source_path,
                 "origin": origins.get(policy.id, "corpus"), "rows": [row, row + len(chunks)],
             }
             row += len(chunks)
+    vectors = [v for _, c, v in plan if len(c)]
+    dense = make_index(np.vstack(vectors) if vectors else np.zeros((0, config.dim), np.float32), config.dim, settings)
     faiss.write_index(dense, str(tmp / "dense.faiss"))
     (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
     os.replace(tmp, index_dir / name)
@@ -249,15 +331,23 @@ def _write_generation(index_dir: Path, plan, config: IndexConfig, origins: dict[
     for old in index_dir.iterdir():
         if old.is_dir() and old.name.startswith("g-") and old.name != name:
             shutil.rmtree(old, ignore_errors=True)
+    return Index(config, policies, {pid: origins.get(pid, "corpus") for pid in policies}, all_chunks, dense, ranges,
+                 path=index_dir / name)
 
 
 def add_policy(
     index_dir: Path, policy: Policy, embedder: Callable[[], Embedder] | Embedder, config: IndexConfig,
-    *, progress: Progress | None = None,
+    *, progress: Progress | None = None, dense: DenseSettings = DenseSettings(), current: Index | None = None,
 ) -> BuildReport:
-    """Add (or replace) one user-supplied policy, keeping every other policy in the index."""
-    uploads: list[Policy] = []
-    if current_generation(index_dir) is not None:
-        old = load_index(index_dir, config)
-        uploads = [p for pid, p in old.policies.items() if old.origins[pid] == "upload" and pid != policy.id]
-    return build_index(index_dir, uploads + [policy], embedder, config, origin="upload", progress=progress)
+    """Add (or replace) one user-supplied policy, keeping every other policy in the index.
+
+    Pass the loaded index as ``current`` so that it is not read again; ``report.index`` is the new one.
+    """
+    live = current_generation(index_dir)
+    if current is not None and (current.path is None or current.path.resolve() != (live.resolve() if live else None)):
+        current = None  # another process has written the index since
+    if current is None and live is not None:
+        current = load_index(index_dir, config)
+    uploads = [p for pid, p in current.policies.items() if current.origins[pid] == "upload" and pid != policy.id] if current else []
+    return build_index(index_dir, uploads + [policy], embedder, config, origin="upload", progress=progress,
+                       dense=dense, current=current)

@@ -7,9 +7,11 @@ which the index stores.
 """
 from __future__ import annotations
 
+import codecs
 import logging
 import re
 import tomllib
+import unicodedata
 from pathlib import Path
 
 from retrieval.types import Policy
@@ -52,6 +54,12 @@ def read_text(path: Path, data: bytes | None = None) -> str:
         raise PolicyFileError(f"{path.name}: the file is empty")
     if suffix == ".pdf":
         text = _pdf_text(path, data)
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # as Windows Notepad saves "Unicode"
+        try:
+            raw = data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise PolicyFileError(f"{path.name}: not valid UTF-16 text ({exc.reason} at byte {exc.start})") from None
+        text = _html_text(path, raw) if suffix in (".html", ".htm") else raw
     else:
         if b"\x00" in data[:8192]:
             raise PolicyFileError(f"{path.name}: looks like a binary file, not text")
@@ -68,7 +76,11 @@ def read_text(path: Path, data: bytes | None = None) -> str:
 def _html_text(path: Path, raw: str) -> str:
     import trafilatura
 
-    text = trafilatura.extract(raw, include_comments=False, include_tables=True, favor_recall=True)
+    try:
+        text = trafilatura.extract(raw, include_comments=False, include_tables=True, favor_recall=True)
+    except Exception as exc:  # lxml and trafilatura fail in many ways on hostile markup
+        log.debug("HTML extraction failed for %s", path, exc_info=True)
+        raise PolicyFileError(f"{path.name}: this HTML page could not be read ({type(exc).__name__})") from None
     if not text:
         raise PolicyFileError(f"{path.name}: no main text found in this HTML page")
     return text
@@ -78,13 +90,17 @@ def _pdf_text(path: Path, data: bytes) -> str:
     import io
 
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
 
     try:
         reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise PolicyFileError(f"{path.name}: the PDF is encrypted (password-protected); save a copy without a password")
         pages = [page.extract_text() or "" for page in reader.pages]
-    except (PdfReadError, ValueError, KeyError) as exc:
-        raise PolicyFileError(f"{path.name}: not a readable PDF ({exc})") from None
+    except PolicyFileError:
+        raise
+    except Exception as exc:  # pypdf raises many kinds of errors on damaged files
+        first = str(exc).splitlines()[0][:100] if str(exc) else type(exc).__name__
+        raise PolicyFileError(f"{path.name}: not a readable PDF ({first})") from None
     return "\n\n".join(p.strip() for p in pages if p.strip())
 
 
@@ -95,18 +111,24 @@ def load_policy(path: Path, name: str = "", data: bytes | None = None, policy_id
     url = (meta.group("url") or "") if meta else ""
     archived = meta.group("date") if meta else ""
     if not name:
-        name = meta.group("site") if meta else path.stem
+        name = meta.group("site") if meta else clean_name(path.stem)
     return Policy(
         id=policy_id or policy_id_for(path), name=name, text=text,
         source_path=str(path), url=url, archived=archived,
     )
 
 
+def clean_name(text: str, limit: int = 60) -> str:
+    """A display name from a file name: no control or format characters, spaces collapsed, cut to ``limit``."""
+    kept = "".join(" " if unicodedata.category(ch) in ("Cc", "Cf") else ch for ch in text)
+    return " ".join(kept.split())[:limit].strip() or "policy"
+
+
 def corpus_files(corpus_dir: Path) -> list[Path]:
-    """Every file in the corpus folder that is not hidden or the metadata file, sorted."""
+    """Every file (or link, even a broken one) in the corpus folder that is not hidden or the metadata file, sorted."""
     return sorted(
         p for p in corpus_dir.iterdir()
-        if p.is_file() and not p.name.startswith(".") and p.name != METADATA_FILE
+        if (p.is_file() or p.is_symlink()) and not p.name.startswith(".") and p.name != METADATA_FILE
     )
 
 
@@ -128,9 +150,13 @@ def load_corpus(corpus_dir: Path) -> tuple[list[Policy], list[str]]:
     for path in corpus_files(corpus_dir):
         try:
             policy = load_policy(path, name=names.get(policy_id_for(path), ""))
-        except (PolicyFileError, OSError) as exc:
+        except PolicyFileError as exc:
             log.warning("skipped %s", exc)
             errors.append(str(exc))
+            continue
+        except OSError as exc:
+            log.warning("skipped %s: %s", path.name, exc)
+            errors.append(f"{path.name}: cannot be read ({exc.strerror or type(exc).__name__})")
             continue
         if policy.id in seen:
             errors.append(f"{path.name}: same policy id {policy.id!r} as {seen[policy.id]}; skipped")

@@ -17,6 +17,16 @@ from retrieval.search import Searcher
 log = logging.getLogger(__name__)
 
 
+def onnx_path(settings: Settings) -> Path:
+    """Where the question embedder's ONNX export is kept."""
+    return settings.cache_dir / "onnx" / f"{MiniLMEmbedder.name}.onnx"
+
+
+def make_embedder(settings: Settings) -> MiniLMEmbedder:
+    """The app's embedder; questions go through ONNX Runtime, exported once into the cache folder."""
+    return MiniLMEmbedder(onnx_dir=onnx_path(settings).parent)
+
+
 def index_config(settings: Settings) -> IndexConfig:
     if settings.embedder != MiniLMEmbedder.name:
         raise ValueError(f"unknown embedder {settings.embedder!r}; this build ships {MiniLMEmbedder.name}")
@@ -31,7 +41,7 @@ def index_corpus(
     """Bring the index up to date with a corpus folder; unreadable files are reported, not fatal."""
     policies, errors = load_corpus(corpus_dir or settings.corpus_dir)
     report = build_index(index_dir or settings.index_dir, policies, embedder, index_config(settings),
-                         rebuild=rebuild, progress=progress)
+                         rebuild=rebuild, progress=progress, dense=settings.dense)
     report.errors = errors + report.errors
     return report
 
@@ -39,4 +49,4 @@ def index_corpus(
 def open_searcher(settings: Settings, embedder: Embedder | None = None) -> Searcher:
     """Load the index named by the settings and a Searcher over it."""
     index = load_index(settings.index_dir, index_config(settings))
-    return Searcher(index, embedder or MiniLMEmbedder(), settings.search)
+    return Searcher(index, embedder or make_embedder(settings), settings.search)

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from dataclasses import dataclass
 
-import faiss
 import numpy as np
 
+from plainpolicy.settings import Settings
+from retrieval.dense import exact_top, graph_top, kind_of
 from retrieval.embedding import Embedder
 from retrieval.expansion import expand
 from retrieval.index import Index, embed_text
@@ -26,27 +28,53 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class SearchSettings:
-    top_k: int = 5
-    candidates: int = 50
-    dense_weight: float = 0.6
-    context_weight: float = 0.15
-    expand: bool = True
+    """The search part of ``Settings``, whose values are the defaults here too (one copy)."""
+
+    top_k: int = Settings.top_k
+    candidates: int = Settings.candidates
+    dense_weight: float = Settings.dense_weight
+    context_weight: float = Settings.context_weight
+    expand: bool = Settings.query_expansion
+    ef_search: int = Settings.ef_search  # HNSW only: how wide the graph search is (recall against time)
 
     def __post_init__(self) -> None:
-        if self.top_k < 1 or self.candidates < 1:
-            raise ValueError("need top_k >= 1 and candidates >= 1")
+        if self.top_k < 1 or self.candidates < 1 or self.ef_search < 1:
+            raise ValueError("need top_k >= 1, candidates >= 1 and ef_search >= 1")
         if not (0.0 <= self.dense_weight <= 1.0 and 0.0 <= self.context_weight <= 1.0):
             raise ValueError("dense_weight and context_weight must be between 0 and 1")
 
 
 class Searcher:
-    """Ranks an index's chunks for a question, across all policies or within one."""
+    """Ranks an index's chunks for a question, across all policies or within one.
+
+    The keyword (BM25) index is one per policy, made the first time that policy is searched
+    (milliseconds), so a search within one policy never scores the others' chunks; the one over
+    every policy is made the first time a search is not limited to one (``warm`` makes it ahead).
+    """
 
     def __init__(self, index: Index, embedder: Embedder, settings: SearchSettings = SearchSettings()) -> None:
         self.index = index
         self.embedder = embedder
         self.settings = settings
-        self.keywords = KeywordIndex([embed_text(c) for c in index.chunks])
+        self.graph = kind_of(index.dense) == "hnsw"
+        self._keywords: dict[str | None, KeywordIndex] = {}
+        self._lock = threading.Lock()
+
+    def keywords(self, policy_id: str | None) -> KeywordIndex:
+        """The BM25 index over one policy's chunks, or over every chunk for ``None``."""
+        found = self._keywords.get(policy_id)
+        if found is None:
+            with self._lock:
+                found = self._keywords.get(policy_id)
+                if found is None:
+                    lo, hi = self._rows(policy_id)
+                    found = KeywordIndex([embed_text(c) for c in self.index.chunks[lo:hi]])
+                    self._keywords[policy_id] = found
+        return found
+
+    def warm(self) -> None:
+        """Make the keyword index over every policy now rather than at the first such search."""
+        self.keywords(None)
 
     def search(self, question: str, *, policy_id: str | None = None, k: int | None = None) -> list[Hit]:
         k = k or self.settings.top_k
@@ -55,16 +83,15 @@ class Searcher:
             return []
         n = min(self.settings.candidates, hi - lo)
         q = self.embedder.encode([question]).astype(np.float32)
-        dense = self._dense(q, lo, hi, n)
-        bm25 = self.keywords.scores(expand(question) if self.settings.expand else question)[lo:hi]
+        dense = self._dense(q[0], lo, hi, n)
+        bm25 = self.keywords(policy_id).scores(expand(question) if self.settings.expand else question)
         top_bm25 = np.argpartition(-bm25, n - 1)[:n] if n < hi - lo else np.arange(hi - lo)
         rows = set(dense) | {int(r) + lo for r in top_bm25 if bm25[r] > 0}
         rows |= {r + s for r in rows for s in (-1, 1) if lo <= r + s < hi}
         rows = sorted(rows)
         missing = [r for r in rows if r not in dense]
         if missing:
-            vecs = np.stack([self.index.dense.reconstruct(r) for r in missing])
-            dense.update(zip(missing, (vecs @ q[0]).tolist()))
+            dense.update(zip(missing, (self.index.matrix[missing] @ q[0]).tolist()))
         w = self.settings.dense_weight
         fused = w * _minmax(np.array([dense[r] for r in rows])) + (1 - w) * _minmax(np.array([bm25[r - lo] for r in rows]))
         score = dict(zip(rows, fused.tolist()))
@@ -113,9 +140,9 @@ class Searcher:
         return self.index.ranges[policy_id]
 
     def _dense(self, q: np.ndarray, lo: int, hi: int, n: int) -> dict[int, float]:
-        params = faiss.SearchParameters(sel=faiss.IDSelectorRange(lo, hi))
-        scores, ids = self.index.dense.search(q, n, params=params)
-        return {int(i): float(s) for s, i in zip(scores[0], ids[0]) if i >= 0}
+        if self.graph and (lo, hi) == (0, len(self.index.chunks)):
+            return graph_top(self.index.dense, q, n, self.settings.ef_search)
+        return exact_top(self.index.matrix, q, lo, hi, n)
 
 
 def _minmax(x: np.ndarray) -> np.ndarray:

@@ -13,9 +13,10 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 @pytest.fixture(scope="session")
 def real_embedder():
-    from retrieval.embedding import MiniLMEmbedder
+    from plainpolicy.settings import Settings
+    from retrieval.runtime import make_embedder
 
-    return MiniLMEmbedder()
+    return make_embedder(Settings.load())
 
 
 @pytest.fixture

@@ -286,3 +286,12 @@ def test_a_summary_card_never_renders_policy_text_as_markup(tmp_path, monkeypatc
     quotes = texts(at.html)
     assert "<script>" not in quotes and "&lt;script&gt;alert(1)&lt;/script&gt;" in quotes
     st.cache_resource.clear()
+
+
+def test_an_over_long_question_is_cut_by_the_box_and_answered(at):
+    ask(at, "Does Acme Photos sell my data? " * 700)  # 20,000 characters
+    assert not at.exception and not at.error
+    assert len(at.chat_message[0].markdown[0].value) <= 2 * 500  # the box keeps 500 (escaping may add some)
+    ask(at, ASK_ACME)  # and the chat goes on
+    assert "never sell" in texts(at.chat_message[-1].markdown)
+

@@ -96,3 +96,56 @@ def test_five_megabyte_policy_indexes_in_bounded_memory(tmp_path, fake_embedder)
     tracemalloc.stop()
     assert report.chunks > 10_000
     assert peak < 400 * 2**20, f"peak {peak / 2**20:.0f} MiB"
+
+
+# A damaged index: a clear message that names the fix, and a plain build that recovers by itself.
+
+def _damage(gen, name: str) -> None:
+    path = gen / name
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+
+
+@pytest.mark.parametrize("name", ["chunks.jsonl", "manifest.json", "dense.faiss", "policies/acme.txt", "policies/up.txt"])
+def test_a_truncated_file_is_named_and_a_plain_build_recovers(tmp_path, fake_embedder, name):
+    from retrieval.index import IndexDamagedError
+
+    build_index(tmp_path, [A, B], fake_embedder, CONFIG)
+    add_policy(tmp_path, Policy("up", "Uploaded", "We keep your data for ten days. Then we delete it for good.\n"), fake_embedder, CONFIG)
+    _damage(current_generation(tmp_path), name)
+    with pytest.raises(IndexDamagedError) as err:
+        load_index(tmp_path, CONFIG)
+    assert "damaged" in str(err.value) and "plainpolicy index --rebuild" in str(err.value)
+    report = build_index(tmp_path, [A, B], fake_embedder, CONFIG)
+    assert report.recovered and "damaged" in report.recovered
+    index = load_index(tmp_path, CONFIG)
+    assert {"acme", "bolt"} <= set(index.policies)
+    if name in ("chunks.jsonl", "dense.faiss", "policies/acme.txt"):  # the upload's text survived: kept
+        assert index.origins["up"] == "upload"
+    for c in index.chunks:
+        assert index.policies[c.policy_id].text[c.start:c.end] == c.text
+
+
+def test_a_manifest_from_another_version_names_the_fix_and_is_rebuilt(tmp_path, fake_embedder):
+    build_index(tmp_path, [A], fake_embedder, CONFIG)
+    path = current_generation(tmp_path) / "manifest.json"
+    path.write_text(json.dumps(json.loads(path.read_text()) | {"format_version": 0}))
+    with pytest.raises(IndexMismatchError, match="plainpolicy index --rebuild"):
+        load_index(tmp_path, CONFIG)
+    assert build_index(tmp_path, [A], fake_embedder, CONFIG).recovered
+    assert set(load_index(tmp_path, CONFIG).policies) == {"acme"}
+
+
+def test_adding_a_policy_to_a_loaded_index_does_not_read_it_again(tmp_path, fake_embedder, monkeypatch):
+    import retrieval.index as index_module
+
+    build_index(tmp_path, [A], fake_embedder, CONFIG)
+    current = load_index(tmp_path, CONFIG)
+    monkeypatch.setattr(index_module, "load_index", lambda *a, **k: pytest.fail("index read again"))
+    report = add_policy(tmp_path, B, fake_embedder, CONFIG, current=current)
+    assert set(report.index.policies) == {"acme", "bolt"} and report.index.origins["bolt"] == "upload"
+    assert report.index.path == current_generation(tmp_path)
+    monkeypatch.undo()
+    reread = load_index(tmp_path, CONFIG)
+    assert [c.id for c in reread.chunks] == [c.id for c in report.index.chunks]
+    assert (reread.matrix == report.index.matrix).all()

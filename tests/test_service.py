@@ -164,3 +164,32 @@ def test_warm_up_reads_the_prompt_once_and_never_raises(assistant):
     assert len(generator.calls) == 1 and generator.calls[0][0]["role"] == "system"
     assistant.pipeline.generator = OneAtATime(ScriptedGenerator([]))  # runs out of replies: raises
     assistant.start_warm_up().join(timeout=10)
+
+
+def test_a_damaged_index_is_rebuilt_at_start_up_and_the_person_is_told(tmp_path, monkeypatch):
+    import functools
+
+    import answering.service as service
+    from retrieval.index import current_generation
+    from retrieval.runtime import index_corpus
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for p in POLICIES:
+        (corpus / f"{p.id}.md").write_text(p.text)
+    settings = Settings(index_dir=tmp_path / "index", corpus_dir=corpus)
+    embedder = HashEmbedder()
+    index_corpus(settings, embedder=embedder)
+    chunks = current_generation(settings.index_dir) / "chunks.jsonl"
+    chunks.write_text(chunks.read_text()[:100])
+
+    def fake_pipeline(settings, wrap):
+        searcher = Searcher(load_index(settings.index_dir, index_config(settings)), embedder, settings.search)
+        return Pipeline(searcher, wrap(ScriptedGenerator(scripted_reply)), settings, judge=SellJudge())
+
+    monkeypatch.setattr(service, "load_pipeline", fake_pipeline)
+    monkeypatch.setattr(service, "index_corpus", functools.partial(index_corpus, embedder=embedder))
+    assistant = service.Assistant.load(settings)
+    assert "damaged (chunks.jsonl" in assistant.notice and "rebuilt from" in assistant.notice
+    assert {pid for pid, _ in assistant.policies()} == {"acme", "bolt"}
+    assert service.Assistant.load(settings).notice == ""  # and the next start is quiet
