@@ -13,13 +13,17 @@ export OMP_WAIT_POLICY := PASSIVE
 AVX512 := $(shell grep -q avx512_bf16 /proc/cpuinfo 2>/dev/null && grep -q avx512vbmi /proc/cpuinfo && grep -q avx512_vnni /proc/cpuinfo && grep -q avx_vnni /proc/cpuinfo && echo yes)
 export CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_OPENMP=OFF $(if $(AVX512),-DGGML_AVX512=ON -DGGML_AVX512_VBMI=ON -DGGML_AVX512_VNNI=ON -DGGML_AVX512_BF16=ON -DGGML_AVX_VNNI=ON)
 
-.PHONY: run test eval bench summaries setup install model index browser clean
+.PHONY: run test stress eval bench summaries setup install model index browser clean
 
 run: setup
 	$(BIN)/streamlit run app.py
 
 test: setup browser
 	$(BIN)/python -m pytest
+
+# 8 browser tabs at once against one app process (a few minutes): see README, "Many users at once".
+stress: setup browser
+	$(BIN)/python -m pytest -m stress -s tests/stress
 
 # Every dev file answered with the default settings, then one table (see BENCHMARKS.md). About an hour.
 SHARED ?= ../shared/data

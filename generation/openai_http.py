@@ -4,14 +4,18 @@ Ollama, LM Studio, …) by streaming ``POST {base_url}/chat/completions``.
 ``base_url`` is the API root including its version, e.g. ``http://127.0.0.1:8080/v1``.
 The reply arrives as server-sent events: ``data: {json}`` lines, ending with ``data: [DONE]``.
 
+``choice_probs`` asks for one token with its ``top_logprobs`` (llama.cpp's server, vLLM and
+OpenAI return them), so the meaning check works through a server as it does in process.
+
 This module does not start or manage servers, retry, or use the official ``openai`` package;
-it is one streaming POST and a small SSE line parser.
+it is one streaming POST, one plain POST and a small SSE line parser.
 """
 from __future__ import annotations
 
 import json
 import logging
-from typing import Iterable, Iterator
+import math
+from typing import Iterable, Iterator, Sequence
 
 import httpx
 
@@ -73,6 +77,43 @@ class OpenAICompatGenerator:
         finally:
             if self._client is None:
                 client.close()
+
+
+    def choice_probs(self, messages: list[Message], options: Sequence[str]) -> list[float]:
+        """The probability that the reply starts with each option, from the first token's
+        ``top_logprobs`` (case and a leading space ignored); an option not among them counts 0."""
+        payload = {"model": self.model, "messages": messages, "max_tokens": 1, "temperature": 0,
+                   "logprobs": True, "top_logprobs": TOP_LOGPROBS}
+        client = self._client or httpx.Client(timeout=self._timeout)
+        try:
+            response = client.post(self.url, json=payload, headers=self._headers)
+            if response.is_error:
+                raise GenerationError(f"{self.url} answered HTTP {response.status_code}: {response.text[:500]}")
+            body = response.json()
+        except httpx.ConnectError as exc:
+            raise GenerationError(f"could not connect to {self.url} ({exc}); is the server running?") from exc
+        except httpx.HTTPError as exc:
+            raise GenerationError(f"request to {self.url} failed: {exc!r}") from exc
+        except ValueError as exc:
+            raise GenerationError(f"{self.url} sent a reply that is not JSON") from exc
+        finally:
+            if self._client is None:
+                client.close()
+        try:
+            top = body["choices"][0]["logprobs"]["content"][0]["top_logprobs"]
+        except (KeyError, IndexError, TypeError) as exc:
+            raise GenerationError(f"{self.url} sent no top_logprobs; the server must support them to judge") from exc
+        probs = [0.0] * len(options)
+        wanted = [o.strip().lower() for o in options]
+        for entry in top:
+            token = str(entry.get("token", "")).strip().lower()
+            for i, option in enumerate(wanted):
+                if token and option.startswith(token) and (token == option or len(token) >= 2):
+                    probs[i] += math.exp(float(entry["logprob"]))
+        return probs
+
+
+TOP_LOGPROBS = 20
 
 
 def parse_sse(lines: Iterable[str]) -> Iterator[str]:

@@ -95,3 +95,23 @@ def test_parse_sse_stops_at_done_and_skips_noise():
 def test_parse_sse_rejects_garbage():
     with pytest.raises(GenerationError, match="not JSON"):
         list(parse_sse(["data: <html>"]))
+
+
+def test_choice_probs_reads_the_first_tokens_top_logprobs():
+    import math
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent = json.loads(request.content)
+        assert sent["max_tokens"] == 1 and sent["logprobs"] is True and sent["top_logprobs"] >= 5 and not sent.get("stream")
+        top = [{"token": "Yes", "logprob": math.log(0.6)}, {"token": " yes", "logprob": math.log(0.1)},
+               {"token": "No", "logprob": math.log(0.2)}, {"token": "Maybe", "logprob": math.log(0.05)}]
+        return httpx.Response(200, json={"choices": [{"logprobs": {"content": [{"token": "Yes", "top_logprobs": top}]}}]})
+
+    yes, no, two = generator_with(handler).choice_probs([{"role": "user", "content": "?"}], ["yes", "no", "2"])
+    assert abs(yes - 0.7) < 1e-9 and abs(no - 0.2) < 1e-9 and two == 0.0
+
+
+def test_choice_probs_without_logprobs_is_a_clear_error():
+    gen = generator_with(lambda request: httpx.Response(200, json={"choices": [{"message": {"content": "Yes"}}]}))
+    with pytest.raises(GenerationError, match="top_logprobs"):
+        gen.choice_probs([{"role": "user", "content": "?"}], ["yes", "no"])

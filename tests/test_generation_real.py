@@ -135,3 +135,13 @@ def test_openai_compatible_server_streams_text(llama_server: str):
     pieces = list(gen.stream(CHAT, max_tokens=MAX_TOKENS))
     assert len(pieces) > 1, "expected the reply to arrive in several streamed pieces"
     assert "".join(pieces).strip()
+
+
+def test_openai_compatible_server_scores_choices_as_the_model_in_process_does(llama_server: str, llama: LlamaCppGenerator):
+    model = httpx.get(llama_server + "/models", timeout=5).json()["data"][0]["id"]
+    gen = OpenAICompatGenerator(llama_server, model, timeout=120)
+    for clause in ("We never sell your data.", "We sell your data to advertisers."):
+        ask_ = [{"role": "user", "content": f"Clause: \"{clause}\" Does the clause allow them to sell your data? Answer yes or no."}]
+        remote, local = gen.choice_probs(ask_, ["yes", "no"]), llama.choice_probs(ask_, ["yes", "no"])
+        assert all(abs(r - l) < 0.05 for r, l in zip(remote, local)), (clause, remote, local)
+        assert sum(remote) > 0.5  # the two answers are among the top log-probabilities
