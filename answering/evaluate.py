@@ -7,6 +7,7 @@ do), the summary also says how many answers are right. This module does not tune
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import re
@@ -68,7 +69,7 @@ def eval_answers(path: Path, out: Path, embedder: Embedder, generator: Generator
     seen = 0
     bar = tqdm(total=len(chosen), unit="question", desc=f"Answering {Path(path).name}", disable=None)
     t0 = time.perf_counter()
-    rows, grades, words, invented, right = [], [], [], 0, 0
+    rows, grades, words, invented, right, usage = [], [], [], 0, 0, []
     table: dict[str, dict[str, int]] = {}
     with open(out, "w", encoding="utf-8") as f:
         for policy, questions, searcher in iter_policy_indexes(path, embedder, index_config(settings), settings.search):
@@ -78,6 +79,7 @@ def eval_answers(path: Path, out: Path, embedder: Embedder, generator: Generator
             if picked and not rows:  # as the app does at start-up: the model reads the fixed prompt start once
                 pipeline.warm_up()
             for q in picked:
+                used = _usage(generator)
                 start = time.perf_counter()
                 first = None
                 stream = pipeline.ask(q.text, policy_id=policy.id)
@@ -85,12 +87,15 @@ def eval_answers(path: Path, out: Path, embedder: Embedder, generator: Generator
                     first = first if first is not None else time.perf_counter() - start
                 result = stream.answer
                 seconds = time.perf_counter() - start
+                work = _usage(generator).since(used) if used is not None else None
                 cited = [c.text for c in result.citations]
                 f.write(json.dumps({
                     "id": q.id, "answer": result.text, "abstained": result.abstained,
                     "citations": [{"start": c.start, "end": c.end, "text": c.text} for c in result.citations],
                     "seconds": round(seconds, 3), "first_token_seconds": round(first if first is not None else seconds, 3),
                     "verdict": q.raw.get("verdict"), **(verdict := judge(q, result)), "notes": list(result.notes),
+                    **({"prompt_tokens": work.read_tokens, "read_seconds": round(work.read_seconds, 3),
+                        "written_tokens": work.written_tokens, "write_seconds": round(work.written_seconds, 3)} if work else {}),
                 }, ensure_ascii=False) + "\n")
                 f.flush()
                 right += verdict["right"]
@@ -101,6 +106,8 @@ def eval_answers(path: Path, out: Path, embedder: Embedder, generator: Generator
                     words.append(word_count(prose))
                     invented += bool(unsupported_tokens(prose, cited))
                 rows.append((seconds, first or seconds))
+                if work:
+                    usage.append(work)
                 bar.update()
                 log.info("%s %s: %s", q.id, "right" if verdict["right"] else f"WRONG ({verdict['why']})", result.text)
     bar.close()
@@ -112,4 +119,21 @@ def eval_answers(path: Path, out: Path, embedder: Embedder, generator: Generator
         "median_seconds": round(statistics.median(r[0] for r in rows), 2) if rows else None,
         "median_first_token_seconds": round(statistics.median(r[1] for r in rows), 2) if rows else None,
         "seconds": round(time.perf_counter() - t0, 1),
+        **(_usage_summary(usage) if usage else {}),
+    }
+
+
+def _usage(generator: Generator):
+    """The model's running count of tokens read and written (llama.cpp back end), else None."""
+    usage = getattr(generator, "usage", None)
+    return dataclasses.replace(usage) if usage is not None else None
+
+
+def _usage_summary(usage: list) -> dict:
+    read_s, write_s = sum(u.read_seconds for u in usage), sum(u.written_seconds for u in usage)
+    return {
+        "median_prompt_tokens": statistics.median(u.read_tokens for u in usage),
+        "median_written_tokens": statistics.median(u.written_tokens for u in usage),
+        "read_tokens_per_second": round(sum(u.read_tokens for u in usage) / read_s, 1) if read_s else None,
+        "written_tokens_per_second": round(sum(u.written_tokens for u in usage) / write_s, 1) if write_s else None,
     }

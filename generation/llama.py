@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import logging
 import os
+import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
@@ -31,6 +33,21 @@ def missing_model_message(path: Path) -> str:
         f"model file {path} not found. Run `make run` or `plainpolicy fetch-model` to download "
         "the default model, or pass --model PATH to use another GGUF file."
     )
+
+
+@dataclass
+class Usage:
+    """What the model has done since it was loaded: prompt tokens read and tokens written, with
+    the seconds each took (reading a prompt and writing a reply cost very differently)."""
+
+    read_tokens: int = 0
+    read_seconds: float = 0.0
+    written_tokens: int = 0
+    written_seconds: float = 0.0
+
+    def since(self, before: "Usage") -> "Usage":
+        return Usage(self.read_tokens - before.read_tokens, self.read_seconds - before.read_seconds,
+                     self.written_tokens - before.written_tokens, self.written_seconds - before.written_seconds)
 
 
 class LlamaCppGenerator:
@@ -66,6 +83,21 @@ class LlamaCppGenerator:
         self._template = _chat_template(self._llm)
         self._option_tokens: dict[str, list[int]] = {}
         self._states = PrefixStates(self._llm)
+        self.usage = Usage()
+        self._eval = self._llm.eval
+        self._llm.eval = self._counted_eval  # llama-cpp-python feeds every token through eval
+
+    def _counted_eval(self, tokens: Sequence[int]) -> None:
+        """``Llama.eval``, counted: a batch is prompt reading, a single token one written token."""
+        start = time.perf_counter()
+        self._eval(tokens)
+        seconds = time.perf_counter() - start
+        if len(tokens) == 1:
+            self.usage.written_tokens += 1
+            self.usage.written_seconds += seconds
+        else:
+            self.usage.read_tokens += len(tokens)
+            self.usage.read_seconds += seconds
 
     def stream(
         self, messages: list[Message], *, max_tokens: int, stop: list[str] | None = None

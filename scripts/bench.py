@@ -91,8 +91,9 @@ def search(settings: Settings, data: Path, sizes: list[int], questions: int) -> 
 
 def answers(data: Path, sample: int, out_dir: Path) -> list[str]:
     """eval-answers on the seed questions and a ToS;DR sample, each in a child process, one at a time."""
-    rows = ["| questions | answered | right | abstained | median first shown text s | median full answer s | peak memory GB |",
-            "|---|---|---|---|---|---|---|"]
+    rows = ["| questions | answered | right | abstained | median first shown text s | median full answer s "
+            "| prompt tokens read per question (median) | reading tokens/s | writing tokens/s | peak memory GB |",
+            "|---|---|---|---|---|---|---|---|---|---|"]
     runs = [("seed dev (all)", ROOT / "tests/data/seed_qa_dev.json", None)]
     if (data / "tosdr_dev.json").exists():
         runs.append((f"ToS;DR dev, {sample} spread evenly", data / "tosdr_dev.json", sample))
@@ -105,7 +106,8 @@ def answers(data: Path, sample: int, out_dir: Path) -> list[str]:
         lines = [json.loads(x) for x in out.read_text().splitlines()]
         abstained = sum(x["abstained"] for x in lines)
         rows.append(f"| {name} | {len(lines)} | {result['right']} | {abstained} | {result['median_first_token_seconds']} "
-                    f"| {result['median_seconds']} | {peak / 2**20:.2f}{'' if peak > before else ' (max so far)'} |")
+                    f"| {result['median_seconds']} | {result.get('median_prompt_tokens')} | {result.get('read_tokens_per_second')} "
+                    f"| {result.get('written_tokens_per_second')} | {peak / 2**20:.2f}{'' if peak > before else ' (max so far)'} |")
         print(rows[-1], flush=True)
     return rows
 
