@@ -59,6 +59,12 @@ def preamble() -> list[Message]:
     ]
 
 
+def warm_up(generator: Generator) -> None:
+    """Have ``generator`` read the fixed start of every prompt (``preamble``), writing one token."""
+    for _ in generator.stream(preamble() + [{"role": "user", "content": "Hello"}], max_tokens=1):
+        pass
+
+
 @dataclass(frozen=True)
 class Ranked:
     """The evidence for a question, its clauses as the model reads them, and how likely each is
@@ -145,8 +151,7 @@ class Pipeline:
 
     def warm_up(self) -> None:
         """Have the model read the fixed start of every prompt once (see ``preamble``)."""
-        for _ in self.generator.stream(preamble() + [{"role": "user", "content": "Hello"}], max_tokens=1):
-            pass
+        warm_up(self.generator)
 
     def rank(self, question: str, scope: str | None) -> Ranked:
         """The evidence sentences for ``question`` in ``scope`` (a policy id; None only when the

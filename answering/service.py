@@ -111,6 +111,9 @@ class Assistant:
         and reuses it for every later prompt that starts the same way."""
         try:
             self.pipeline.warm_up()
+            keep = getattr(self.pipeline.generator, "keep_prompt_states", None)
+            if keep is not None:  # so the next start brings this reading back instead of redoing it
+                keep()
         except Exception:  # a failed warm-up only costs time; a real question will report the problem
             log.warning("warm-up failed", exc_info=True)
 
@@ -170,6 +173,12 @@ class OneAtATime:
         self._lock = threading.Lock()
         if isinstance(generator, Scorer):  # the meaning check asks the same model, under the same lock
             self.choice_probs = self._choice_probs
+        if hasattr(generator, "keep_prompt_states"):
+            self.keep_prompt_states = self._keep_prompt_states
+
+    def _keep_prompt_states(self) -> None:
+        with self._lock:
+            self.generator.keep_prompt_states()
 
     def _choice_probs(self, messages: list[Message], options: Sequence[str]) -> list[float]:
         with self._lock:

@@ -10,6 +10,8 @@ prompts or decide what to say; importing it loads no model and no heavy library.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 from typing import TYPE_CHECKING
 
 from generation.base import GenerationError, Generator, Message, collect
@@ -38,11 +40,16 @@ __all__ = [
 ]
 
 
+def prompt_state_dir(settings: "Settings") -> Path:
+    """Where the llama.cpp back end keeps its reading of the fixed instructions between runs."""
+    return settings.cache_dir / "prompt-states"
+
+
 def make_generator(settings: "Settings") -> Generator:
     """The generator that ``settings.backend`` asks for, loaded and ready to stream."""
     if settings.backend == "llama":
         return LlamaCppGenerator(settings.gguf_path, n_threads=settings.n_threads,
-                                 n_ctx=settings.n_ctx)
+                                 n_ctx=settings.n_ctx, state_dir=prompt_state_dir(settings))
     if settings.backend == "openai":
         return OpenAICompatGenerator(settings.api_base, settings.api_model, settings.api_key)
     if settings.backend == "transformers":

@@ -9,6 +9,8 @@ a server; ``llama_cpp`` is imported only when a generator is made.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
 import time
@@ -50,10 +52,27 @@ class Usage:
                      self.written_tokens - before.written_tokens, self.written_seconds - before.written_seconds)
 
 
+def states_valid_for(model_path: Path, n_ctx: int) -> dict:
+    """What a kept prompt reading depends on: the model file, the context size, llama.cpp's version."""
+    import llama_cpp
+
+    stat = Path(model_path).stat()
+    return {"model": str(Path(model_path).resolve()), "bytes": stat.st_size, "mtime_ns": stat.st_mtime_ns,
+            "n_ctx": n_ctx, "llama_cpp": llama_cpp.__version__}
+
+
+def state_file(model_path: Path, n_ctx: int, state_dir: Path) -> Path:
+    """Where prompt readings for this model and context size are kept in ``state_dir``."""
+    key = hashlib.sha256(json.dumps(states_valid_for(model_path, n_ctx), sort_keys=True).encode()).hexdigest()[:16]
+    return Path(state_dir) / f"prompt-states-{key}.npz"
+
+
 class LlamaCppGenerator:
     """Streams chat replies from a GGUF model file with llama-cpp-python."""
 
-    def __init__(self, model_path: Path | str, n_threads: int = 2, n_ctx: int = 2048) -> None:
+    def __init__(self, model_path: Path | str, n_threads: int = 2, n_ctx: int = 2048,
+                 state_dir: Path | None = None) -> None:
+        """``state_dir``: where prompt readings are kept between runs (``keep_prompt_states``); None keeps none."""
         path = Path(model_path).expanduser()
         if not path.is_file():
             raise FileNotFoundError(missing_model_message(path))
@@ -83,9 +102,21 @@ class LlamaCppGenerator:
         self._template = _chat_template(self._llm)
         self._option_tokens: dict[str, list[int]] = {}
         self._states = PrefixStates(self._llm)
+        self._valid_for = states_valid_for(path, n_ctx)
+        self._state_file = state_file(path, n_ctx, state_dir) if state_dir is not None else None
+        if self._state_file is not None and self._states.load(self._state_file, self._valid_for):
+            log.info("brought back saved prompt readings from %s", self._state_file)
         self.usage = Usage()
         self._eval = self._llm.eval
         self._llm.eval = self._counted_eval  # llama-cpp-python feeds every token through eval
+
+    def keep_prompt_states(self) -> None:
+        """Keep what the model has read (after the warm-up: the fixed instructions) for the next run."""
+        if self._state_file is not None:
+            try:
+                self._states.dump(self._state_file, self._valid_for)
+            except OSError as exc:
+                log.warning("could not keep prompt states in %s: %s", self._state_file, exc)
 
     def _counted_eval(self, tokens: Sequence[int]) -> None:
         """``Llama.eval``, counted: a batch is prompt reading, a single token one written token."""

@@ -8,6 +8,11 @@ example), so each switch would read the shared start again: ~1.4 s for the examp
 ~100 tokens/s on 2 cores. ``PrefixStates`` saves the cache at the points where prompts part
 ways, and brings back the saved state that shares most with a new prompt.
 
+``dump`` and ``load`` keep the states in a file between runs, so a new process brings back the
+reading of the fixed instructions instead of reading them again (a few seconds on 2 cores before
+the first answer); the file records what it is valid for (model file, context size, llama.cpp
+version) and is ignored when any of that differs.
+
 This module does not build prompts, generate or score; it only saves and restores the cache of
 sequence 0 of a ``llama_cpp.Llama`` (with llama-cpp-python's own ``input_ids``/``n_tokens``
 bookkeeping, which is why ``llama-cpp-python`` is pinned).
@@ -15,9 +20,15 @@ bookkeeping, which is why ``llama-cpp-python`` is pinned).
 from __future__ import annotations
 
 import ctypes
+import json
 import logging
+import os
+import zipfile
 from collections import OrderedDict
+from pathlib import Path
 from typing import Any, Sequence
+
+import numpy as np
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +54,7 @@ class PrefixStates:
         self.llm = llm
         self.max_states = max_states
         self._states: OrderedDict[tuple[int, ...], bytes] = OrderedDict()
+        self._loaded: set[tuple[int, ...]] = set()  # the keys last loaded from or written to a file
 
     def __len__(self) -> int:
         return len(self._states)
@@ -73,6 +85,45 @@ class PrefixStates:
             if current >= MIN_SAVE:
                 self._save()
         return current
+
+    def dump(self, path: Path, valid_for: dict) -> bool:
+        """Keep the current cache and the saved states in ``path`` (atomically); False if there was
+        nothing new to keep since ``load``."""
+        if self.llm.n_tokens >= MIN_SAVE:
+            self._save()
+        if not self._states or set(self._states) == self._loaded:
+            return False
+        arrays = {"valid_for": np.array(json.dumps(valid_for, sort_keys=True))}
+        for i, (key, data) in enumerate(self._states.items()):
+            arrays[f"tokens{i}"] = np.asarray(key, dtype=np.int32)
+            arrays[f"state{i}"] = np.frombuffer(data, dtype=np.uint8)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp.npz")
+        np.savez(tmp, **arrays)
+        os.replace(tmp, path)
+        self._loaded = set(self._states)
+        log.info("kept %d prompt states in %s", len(self._states), path)
+        return True
+
+    def load(self, path: Path, valid_for: dict) -> int:
+        """Add the states kept in ``path`` if it was written for ``valid_for``; how many were added."""
+        try:
+            with np.load(path, allow_pickle=False) as f:
+                if json.loads(str(f["valid_for"])) != json.loads(json.dumps(valid_for, sort_keys=True)):
+                    log.info("prompt states in %s are for another model or version; not used", path)
+                    return 0
+                n = sum(1 for name in f.files if name.startswith("tokens"))
+                for i in range(n):
+                    self._states[tuple(int(t) for t in f[f"tokens{i}"])] = f[f"state{i}"].tobytes()
+        except FileNotFoundError:
+            return 0
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:  # a damaged file only costs reading time
+            log.warning("could not read prompt states from %s (%s); the prompts are read instead", path, exc)
+            return 0
+        while len(self._states) > self.max_states:
+            self._states.popitem(last=False)
+        self._loaded = set(self._states)
+        return len(self._states)
 
     def _save(self) -> None:
         llm = self.llm

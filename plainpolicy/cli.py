@@ -117,7 +117,7 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--json", action="store_true", help="print one JSON line (the default prints a sentence too)")
     b.set_defaults(func=cmd_bench_search)
 
-    s = sub.add_parser("fetch-model", help="download, join and verify the default model, and export the question embedder (once)")
+    s = sub.add_parser("fetch-model", help="download, join and verify the default model; export the question embedder and keep the model's reading of its instructions (once)")
     s.set_defaults(func=cmd_fetch_model)
 
     s = sub.add_parser("eval-retrieval", help="retrieval benchmark on a SQuAD-style file")
@@ -155,8 +155,9 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     report = index_corpus(settings, args.corpus, out, rebuild=args.rebuild, progress=progress)
     bar.close()
     if report.recovered:
+        kept = sum(o == "upload" for o in report.index.origins.values()) if report.index else 0
         print(f"The old index could not be used ({report.recovered}); it was rebuilt from scratch"
-              f"{' (uploaded policies whose text survived were kept)' if report.added else ''}.", file=sys.stderr)
+              f"{f', keeping {kept} uploaded policies' if kept else ''}.", file=sys.stderr)
     print(f"Index {out}: {report.policies} policies, {report.chunks} chunks, {report.seconds:.1f} s "
           f"(embedded {report.embedded} chunks; new or changed: {', '.join(report.added) or 'none'}; "
           f"removed: {', '.join(report.removed) or 'none'}); {len(report.errors)} errors")
@@ -324,6 +325,17 @@ def cmd_fetch_model(args: argparse.Namespace, settings: Settings) -> int:
     if not onnx_path(settings).exists():  # the question embedder's one-time export, so the app need not wait for it
         make_embedder(settings)
         print(f"Question embedder ready: {onnx_path(settings)}")
+    if settings.backend == "llama" and settings.gguf_path == path:
+        from answering.pipeline import warm_up
+        from generation import make_generator, prompt_state_dir
+        from generation.llama import state_file
+
+        kept = state_file(path, settings.n_ctx, prompt_state_dir(settings))
+        if not kept.exists():  # the model's reading of the fixed instructions, so the first answer need not wait for it
+            generator = make_generator(settings)
+            warm_up(generator)
+            generator.keep_prompt_states()
+            print(f"Instructions read once and kept: {kept}")
     return 0
 
 

@@ -214,7 +214,7 @@ def build_index(
     report = BuildReport()
     wanted = {p.id: p for p in policies}
     origins = dict.fromkeys(wanted, origin)
-    old: Index | None = current
+    old: Index | None = None if rebuild else current
     if old is None and not rebuild and current_generation(index_dir) is not None:
         try:
             old = load_index(index_dir, config)

@@ -1,10 +1,10 @@
 """End to end with the real embedder, index and default model: the answers a person would get."""
 import json
-import os
 import re
 from pathlib import Path
 
 import pytest
+from real_helpers import require_model
 
 from plainpolicy.settings import Settings
 
@@ -15,11 +15,7 @@ pytestmark = pytest.mark.real
 @pytest.fixture(scope="module")
 def pipeline(tmp_path_factory, real_embedder):
     settings = Settings.load(env={}, index_dir=tmp_path_factory.mktemp("index"))
-    if not settings.gguf_path.exists():
-        if os.environ.get("PLAINPOLICY_REQUIRE_MODEL") == "1":
-            pytest.fail(f"default model missing at {settings.gguf_path}; run `make model`")
-        pytest.skip("default model not downloaded")
-    from answering.runtime import load_pipeline
+    require_model(settings.gguf_path)
     from retrieval.runtime import index_corpus, open_searcher
 
     index_corpus(settings, ROOT / "corpus", embedder=real_embedder)

@@ -16,6 +16,7 @@ from typing import Iterator
 
 import httpx
 import pytest
+from real_helpers import require_model
 
 from generation import Generator, LlamaCppGenerator, OpenAICompatGenerator, collect
 from plainpolicy.settings import Settings
@@ -36,13 +37,7 @@ def settings() -> Settings:
 
 @pytest.fixture(scope="module")
 def gguf(settings: Settings) -> Path:
-    path = settings.gguf_path
-    if not path.is_file():
-        message = f"model file {path} is missing; run `plainpolicy fetch-model`"
-        if os.environ.get("PLAINPOLICY_REQUIRE_MODEL") == "1":
-            pytest.fail(message + " (PLAINPOLICY_REQUIRE_MODEL=1)")
-        pytest.skip(message)
-    return path
+    return require_model(settings.gguf_path)
 
 
 @pytest.fixture(scope="module")
@@ -83,6 +78,24 @@ def test_a_saved_prompt_start_gives_the_same_reading_as_a_fresh_one(llama: Llama
     fresh = llama.choice_probs(ask("Is it sold? Reply yes or no."), ["yes", "no"])
     assert restored == pytest.approx(fresh, abs=0.05)
     assert "".join(llama.stream(ask("Say OK."), max_tokens=4))  # and generation still works after it
+
+
+def test_the_warm_up_reading_is_kept_for_the_next_process(gguf: Path, settings: Settings, tmp_path):
+    from answering.pipeline import preamble
+
+    warm_up = preamble() + [{"role": "user", "content": "Hello"}]
+    question = preamble() + [{"role": "user", "content": "Clause [1]: We never sell your data. Question: Do they sell it?"}]
+    first = LlamaCppGenerator(gguf, n_threads=settings.n_threads, n_ctx=settings.n_ctx, state_dir=tmp_path)
+    collect(first, warm_up, max_tokens=1)
+    first.keep_prompt_states()
+    assert list(tmp_path.glob("prompt-states-*.npz"))
+    fresh = first.choice_probs(question, ["yes", "no"])
+    read_fresh = first.usage.read_tokens
+    del first
+    second = LlamaCppGenerator(gguf, n_threads=settings.n_threads, n_ctx=settings.n_ctx, state_dir=tmp_path)  # "the next run"
+    kept = second.choice_probs(question, ["yes", "no"])
+    assert second.usage.read_tokens < 0.3 * read_fresh, (second.usage, read_fresh)  # the instructions were not read again
+    assert kept == pytest.approx(fresh, abs=0.05)
 
 
 def _free_port() -> int:

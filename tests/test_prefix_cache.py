@@ -82,3 +82,24 @@ def test_short_shared_starts_are_not_saved_and_states_are_capped():
 
 def test_shared():
     assert shared([1, 2, 3], [1, 2, 4]) == 2 and shared([], [1]) == 0 and shared([1, 2], [1, 2]) == 2
+
+
+def test_states_kept_in_a_file_come_back_in_a_new_process(tmp_path):
+    path = tmp_path / "states.npz"
+    valid = {"model": "m.gguf", "n_ctx": 2048}
+    llm = FakeLlama()
+    states = Recording(llm)
+    prompt(states, llm, SYSTEM + EXAMPLE + [1, 2])  # the warm-up's reading
+    assert states.dump(path, valid) and path.exists()
+    assert not states.dump(path, valid)  # nothing new since: the file is not written again
+
+    fresh_llm = FakeLlama()
+    fresh = Recording(fresh_llm)
+    assert fresh.load(path, valid) == 1
+    assert prompt(fresh, fresh_llm, SYSTEM + EXAMPLE + [5, 6, 7]) == len(SYSTEM + EXAMPLE)  # not read again
+
+    other = Recording(FakeLlama())
+    assert other.load(path, valid | {"n_ctx": 4096}) == 0  # kept for another set-up: not used
+    path.write_bytes(path.read_bytes()[:50])
+    assert Recording(FakeLlama()).load(path, valid) == 0  # a damaged file only costs reading time
+    assert Recording(FakeLlama()).load(tmp_path / "none.npz", valid) == 0

@@ -5,14 +5,13 @@ The README's "Several app processes" section describes the same set-up.
 """
 from __future__ import annotations
 
-import os
-import subprocess
-import time
+from contextlib import ExitStack
 
 import httpx
 import pytest
 
-from test_app_e2e import ARTIFACTS, ROOT, browser, free_port, index_dir, wait_until_healthy  # noqa: F401  (fixtures)
+from real_helpers import ARTIFACTS, streamlit_app
+from test_app_e2e import browser, index_dir  # noqa: F401  (fixtures)
 from test_generation_real import gguf, llama_server, settings  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.real
@@ -24,20 +23,12 @@ def test_two_apps_one_index_one_model_server(browser, index_dir, llama_server): 
     from playwright.sync_api import expect
 
     model = httpx.get(llama_server + "/models", timeout=5).json()["data"][0]["id"]
-    env = os.environ | {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "PLAINPOLICY_INDEX_DIR": str(index_dir),
-                        "PLAINPOLICY_BACKEND": "openai", "PLAINPOLICY_API_BASE": llama_server, "PLAINPOLICY_API_MODEL": model}
-    ARTIFACTS.mkdir(exist_ok=True)
-    apps = []
-    try:
-        for n in range(2):
-            port = free_port()
-            log = open(ARTIFACTS / f"scale-out-app{n}.log", "w")
-            apps.append((f"http://localhost:{port}", subprocess.Popen(
-                [str(ROOT / ".venv/bin/streamlit"), "run", "app.py", "--server.port", str(port), "--server.headless", "true"],
-                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT), log))
+    env = {"PLAINPOLICY_INDEX_DIR": str(index_dir), "PLAINPOLICY_BACKEND": "openai", "PLAINPOLICY_API_BASE": llama_server,
+           "PLAINPOLICY_API_MODEL": model}
+    with ExitStack() as apps:
+        urls = [apps.enter_context(streamlit_app(env, f"scale-out-app{n}.log"))[0] for n in range(2)]
         pages = []
-        for (url, proc, _), (question, _) in zip(apps, QUESTIONS):
-            wait_until_healthy(url, proc)
+        for url, (question, _) in zip(urls, QUESTIONS):
             page = browser.new_page(viewport={"width": 1280, "height": 1200})
             page.goto(url)
             box = page.get_by_test_id("stChatInputTextArea")
@@ -53,12 +44,3 @@ def test_two_apps_one_index_one_model_server(browser, index_dir, llama_server): 
             assert page.locator(".st-key-answer-0").inner_text().strip()
             expect(page.get_by_test_id("stException")).to_have_count(0)
             page.screenshot(path=str(ARTIFACTS / f"scale-out-app{n}.png"))
-    finally:
-        for _, proc, log in apps:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-            log.close()

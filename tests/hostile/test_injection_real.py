@@ -1,10 +1,10 @@
 """A policy that tries to take over the model: answers about it still follow the rules (real model)."""
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
+from real_helpers import require_model
 
 from plainpolicy.settings import Settings
 from retrieval.types import Policy
@@ -25,10 +25,7 @@ HOSTILE = Policy("shady", "Shady Apps", "\n\n".join([
 @pytest.fixture(scope="module")
 def pipeline(tmp_path_factory, real_embedder):
     settings = Settings.load(env={}, index_dir=tmp_path_factory.mktemp("index"))
-    if not settings.gguf_path.exists():
-        if os.environ.get("PLAINPOLICY_REQUIRE_MODEL") == "1":
-            pytest.fail(f"default model missing at {settings.gguf_path}; run `make model`")
-        pytest.skip("default model not downloaded")
+    require_model(settings.gguf_path)
     from answering.pipeline import Pipeline
     from generation import make_generator
     from retrieval.index import build_index, load_index

@@ -9,12 +9,11 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import time
-from pathlib import Path
 
 import pytest
 
-from test_app_e2e import ARTIFACTS, ROOT, browser, free_port, wait_until_healthy  # noqa: F401  (browser is a fixture)
+from real_helpers import ARTIFACTS, ROOT, streamlit_app
+from test_app_e2e import browser  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.real
 
@@ -38,40 +37,26 @@ def test_markup_in_a_policy_and_a_question_never_runs(browser, tmp_path):  # noq
                         "PLAINPOLICY_CORPUS_DIR": str(corpus)}
     subprocess.run([str(ROOT / ".venv/bin/plainpolicy"), "index", str(corpus), "--out", str(index_dir)],
                    cwd=ROOT, env=env, check=True, capture_output=True)
-    port = free_port()
-    url = f"http://localhost:{port}"
-    ARTIFACTS.mkdir(exist_ok=True)
-    with open(ARTIFACTS / "markup-server.log", "w") as log:
-        server = subprocess.Popen([str(ROOT / ".venv/bin/streamlit"), "run", "app.py", "--server.port", str(port),
-                                   "--server.headless", "true"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            wait_until_healthy(url, server)
-            page = browser.new_page(viewport={"width": 1280, "height": 1400})
-            dialogs, outside = [], []
-            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-            page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(("http://localhost", "data:", "blob:")) else None)
-            page.goto(url)
-            chat_box = page.get_by_test_id("stChatInputTextArea")
-            expect(chat_box).to_be_editable(timeout=90_000)
-            chat_box.fill(f"Does Markup Co sell my data? {PAYLOAD}")
-            chat_box.press("Enter")
-            expect(page.locator(".st-key-cite-0-1")).to_be_visible(timeout=120_000)
-            page.wait_for_timeout(1000)
-            page.screenshot(path=str(ARTIFACTS / "markup.png"))
-            assert page.evaluate("window.__pwned") is None
-            assert not dialogs, dialogs
-            assert not outside, outside
-            expect(page.get_by_role("heading", name="plainpolicy")).to_be_visible()  # the <style> hid nothing
-            assert page.locator("img[src='x'], svg[onload], iframe[src^='http://198'], a[href^='javascript:']").count() == 0
-            # not even an address turned into a link
-            assert page.locator("a[href^='mailto:'], a[href*='198.51.100.7'], a[href*='example.com']").count() == 0
-            expect(page.get_by_test_id("stChatMessage").first).to_contain_text("example.com")
-            expect(page.locator(".st-key-cite-0-1")).to_contain_text("onerror=")  # shown, as text
-            expect(page.get_by_test_id("stException")).to_have_count(0)
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+    with streamlit_app(env, "markup-server.log") as (url, _):
+        page = browser.new_page(viewport={"width": 1280, "height": 1400})
+        dialogs, outside = [], []
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(("http://localhost", "data:", "blob:")) else None)
+        page.goto(url)
+        chat_box = page.get_by_test_id("stChatInputTextArea")
+        expect(chat_box).to_be_editable(timeout=90_000)
+        chat_box.fill(f"Does Markup Co sell my data? {PAYLOAD}")
+        chat_box.press("Enter")
+        expect(page.locator(".st-key-cite-0-1")).to_be_visible(timeout=120_000)
+        page.wait_for_timeout(1000)
+        page.screenshot(path=str(ARTIFACTS / "markup.png"))
+        assert page.evaluate("window.__pwned") is None
+        assert not dialogs, dialogs
+        assert not outside, outside
+        expect(page.get_by_role("heading", name="plainpolicy")).to_be_visible()  # the <style> hid nothing
+        assert page.locator("img[src='x'], svg[onload], iframe[src^='http://198'], a[href^='javascript:']").count() == 0
+        # not even an address turned into a link
+        assert page.locator("a[href^='mailto:'], a[href*='198.51.100.7'], a[href*='example.com']").count() == 0
+        expect(page.get_by_test_id("stChatMessage").first).to_contain_text("example.com")
+        expect(page.locator(".st-key-cite-0-1")).to_contain_text("onerror=")  # shown, as text
+        expect(page.get_by_test_id("stException")).to_have_count(0)

@@ -6,8 +6,6 @@ Takes a few minutes, so `make test` leaves it out (marker ``stress``).
 """
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 import threading
 import time
@@ -15,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from test_app_e2e import ARTIFACTS, ROOT, browser, free_port, index_dir, wait_until_healthy  # noqa: F401  (fixtures)
+from real_helpers import ARTIFACTS, streamlit_app
+from test_app_e2e import browser, index_dir  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.real, pytest.mark.stress]
 QUESTIONS = [("Does 123RF sell my personal information?", "123RF"), ("Can I delete my Picroma account?", "Picroma"),
@@ -37,23 +36,15 @@ def rss_gb(pid: int) -> float:
 def test_eight_tabs_at_once(browser, index_dir, capsys):  # noqa: F811
     from playwright.sync_api import expect
 
-    port = free_port()
-    url = f"http://localhost:{port}"
-    env = os.environ | {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "PLAINPOLICY_INDEX_DIR": str(index_dir)}
-    ARTIFACTS.mkdir(exist_ok=True)
     peak, stop = [0.0], threading.Event()
-    with open(ARTIFACTS / "stress-server.log", "w") as log:
-        server = subprocess.Popen([str(ROOT / ".venv/bin/streamlit"), "run", "app.py", "--server.port", str(port),
-                                   "--server.headless", "true"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    with streamlit_app({"PLAINPOLICY_INDEX_DIR": str(index_dir)}, "stress-server.log") as (url, server):
 
         def watch() -> None:
             while not stop.wait(0.5):
                 peak[0] = max(peak[0], rss_gb(server.pid))
 
-        watcher = threading.Thread(target=watch, daemon=True)
+        threading.Thread(target=watch, daemon=True).start()
         try:
-            wait_until_healthy(url, server)
-            watcher.start()
             pages = []
             for question, _ in QUESTIONS:  # each tab its own browser context: its own session
                 page = browser.new_context(viewport={"width": 1280, "height": 1000}).new_page()
@@ -91,12 +82,6 @@ def test_eight_tabs_at_once(browser, index_dir, capsys):  # noqa: F811
                 page.screenshot(path=str(ARTIFACTS / f"stress-tab{n}.png"))
         finally:
             stop.set()
-            server.terminate()
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
     assert peak[0] < 3.0, f"peak memory {peak[0]:.2f} GB"
     assert any(told), "no tab was told its place in line"
     with capsys.disabled():
