@@ -110,6 +110,7 @@ class Assistant:
         once, so the first real question does not wait for it: llama.cpp keeps what it has read
         and reuses it for every later prompt that starts the same way."""
         try:
+            self.pipeline.searcher.warm()  # the keyword index over every policy, for "All policies"
             self.pipeline.warm_up()
             keep = getattr(self.pipeline.generator, "keep_prompt_states", None)
             if keep is not None:  # so the next start brings this reading back instead of redoing it

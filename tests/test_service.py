@@ -162,6 +162,7 @@ def test_warm_up_reads_the_prompt_once_and_never_raises(assistant):
     generator = assistant.pipeline.generator.generator
     assistant.warm_up()
     assert len(generator.calls) == 1 and generator.calls[0][0]["role"] == "system"
+    assert None in assistant.pipeline.searcher._keywords  # "All policies" keyword index made ahead
     assistant.pipeline.generator = OneAtATime(ScriptedGenerator([]))  # runs out of replies: raises
     assistant.start_warm_up().join(timeout=10)
 
