@@ -11,7 +11,6 @@ prompts or decide what to say; importing it loads no model and no heavy library.
 from __future__ import annotations
 
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from generation.base import GenerationError, Generator, Message, collect

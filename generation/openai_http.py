@@ -23,6 +23,8 @@ from generation.base import GenerationError, Message
 
 log = logging.getLogger(__name__)
 
+TOP_LOGPROBS = 20  # how many likely first tokens choice_probs asks for
+
 
 class OpenAICompatGenerator:
     """Streams greedy chat completions from an OpenAI-compatible endpoint."""
@@ -78,7 +80,6 @@ class OpenAICompatGenerator:
             if self._client is None:
                 client.close()
 
-
     def choice_probs(self, messages: list[Message], options: Sequence[str]) -> list[float]:
         """The probability that the reply starts with each option, from the first token's
         ``top_logprobs`` (case and a leading space ignored); an option not among them counts 0."""
@@ -111,9 +112,6 @@ class OpenAICompatGenerator:
                 if token and option.startswith(token) and (token == option or len(token) >= 2):
                     probs[i] += math.exp(float(entry["logprob"]))
         return probs
-
-
-TOP_LOGPROBS = 20
 
 
 def parse_sse(lines: Iterable[str]) -> Iterator[str]:

@@ -112,8 +112,9 @@ def _parser() -> argparse.ArgumentParser:
     b = bench.add_parser("search", help="index N chunks of real policy text and time real questions through the app's search")
     b.add_argument("--chunks", type=int, required=True, help="index size in chunks (real text, repeated beyond its size)")
     b.add_argument("--questions", type=int, default=200, help="how many real questions to time (default 200)")
-    b.add_argument("--data", type=Path, default=Path("../shared/data"),
-                   help="folder with tosdr_dev.json and policyqa_dev.json (default ../shared/data; else corpus/ is used)")
+    b.add_argument("--data", type=Path, default=None,
+                   help="folder with tosdr_dev.json and policyqa_dev.json (default: settings' dev_data_dir, "
+                        "../shared/data; without them corpus/ is used)")
     b.add_argument("--json", action="store_true", help="print one JSON line (the default prints a sentence too)")
     b.set_defaults(func=cmd_bench_search)
 
@@ -171,7 +172,8 @@ def cmd_bench_search(args: argparse.Namespace, settings: Settings) -> int:
     from retrieval.runtime import index_config, make_embedder
 
     result = bench_search(args.chunks, make_embedder(settings), index_config(settings), settings.search, settings.dense,
-                          args.data, settings.corpus_dir, settings.cache_dir, questions=args.questions)
+                          args.data or settings.dev_data_dir, settings.corpus_dir, settings.cache_dir,
+                          questions=args.questions)
     print(json.dumps(result))
     if not args.json:
         print(f"{result['chunks']} chunks ({result['index']}): median {result['median_ms']} ms, p95 {result['p95_ms']} ms, "

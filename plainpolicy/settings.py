@@ -25,6 +25,7 @@ class Settings:
     corpus_dir: Path = Path("corpus")
     index_dir: Path = Path(".plainpolicy/index")
     cache_dir: Path = field(default_factory=_default_cache)
+    dev_data_dir: Path = Path("../shared/data")  # the dev files benchmarks read (tosdr_dev.json, policyqa_dev.json)
     # chunking and embedding (changing these invalidates an index)
     embedder: str = "all-MiniLM-L6-v2"
     chunk_max_tokens: int = 16

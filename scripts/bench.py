@@ -125,7 +125,7 @@ def retrieval_quality(data: Path, out_dir: Path) -> list[str]:
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="small sizes, no model; only checks that it runs")
-    p.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    p.add_argument("--data", type=Path, default=None, help="the dev files' folder (default: settings' dev_data_dir)")
     p.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md", help="file whose marked section is replaced")
     p.add_argument("--index-chunks", type=int, default=100_000)
     p.add_argument("--sizes", default="1000,10000,100000")
@@ -135,6 +135,7 @@ def main() -> int:
     if args.quick:
         args.index_chunks, args.sizes, args.questions = 1500, "1000,3000", 20
     settings = Settings.load()
+    args.data = args.data or settings.dev_data_dir
     sizes = [int(x) for x in args.sizes.split(",")]
     command = "make bench" + (" (quick)" if args.quick else "")
     parts = [START, f"### Measured by `{command}`", "", f"Machine: {machine()}. Each table below is one run of "
