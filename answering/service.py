@@ -26,7 +26,7 @@ from generation import Generator, Message
 from generation.base import Scorer
 from plainpolicy.settings import Settings
 from retrieval.index import IndexDamagedError, IndexMismatchError, IndexMissingError, add_policy
-from retrieval.loaders import MAX_BYTES, PolicyFileError, load_policy
+from retrieval.loaders import MAX_BYTES, MAX_NAME_CHARS, PolicyFileError, load_policy
 from retrieval.runtime import index_config, index_corpus
 from retrieval.search import Searcher
 from retrieval.types import Policy
@@ -34,7 +34,6 @@ from retrieval.types import Policy
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
-MAX_NAME_CHARS = 60
 
 
 class Assistant:

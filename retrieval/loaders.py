@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 
 SUPPORTED = (".txt", ".md", ".html", ".htm", ".pdf")
 MAX_BYTES = 20 * 1024 * 1024
+MAX_NAME_CHARS = 60  # a policy's display name, as shown in the app's list
 METADATA_FILE = "policies.toml"
 
 _HEADER = re.compile(
@@ -118,7 +119,7 @@ def load_policy(path: Path, name: str = "", data: bytes | None = None, policy_id
     )
 
 
-def clean_name(text: str, limit: int = 60) -> str:
+def clean_name(text: str, limit: int = MAX_NAME_CHARS) -> str:
     """A display name from a file name: no control or format characters, spaces collapsed, cut to ``limit``."""
     kept = "".join(" " if unicodedata.category(ch) in ("Cc", "Cf") else ch for ch in text)
     return " ".join(kept.split())[:limit].strip() or "policy"
