@@ -141,7 +141,7 @@ def main() -> int:
     parts = [START, f"### Measured by `{command}`", "", f"Machine: {machine()}. Each table below is one run of "
              f"`.venv/bin/python scripts/bench.py{' --quick' if args.quick else ''}`; nothing else ran meanwhile.", ""]
     parts += ["**Indexing** (the app's `build_index`: chunking, embedding, writing; against `encode` of the same chunk "
-              "texts alone, in the same run):", ""] + indexing(settings, args.data, args.index_chunks) + [""]
+              "texts alone, in the same run; one run of each, since the 100k row takes about 13 minutes):", ""] + indexing(settings, args.data, args.index_chunks) + [""]
     parts += [f"**Search** (`plainpolicy bench search --chunks N --json` for each row: {args.questions} real questions "
               "through `Searcher.search` over every policy, question embedding included; recall@10 is the index's dense "
               "top 10 against exact search over the same vectors):", ""] + search(settings, args.data, sizes, args.questions) + [""]
