@@ -132,3 +132,23 @@ def test_the_same_upload_name_twice_is_refused_with_a_message(tmp_path):
     assistant.add_policy(name="Zed", filename="zed.txt", data=GOOD.encode())
     with pytest.raises(ValueError, match="already a policy called"):
         assistant.add_policy(name="zed", filename="other.txt", data=GOOD.encode())
+
+
+@pytest.mark.parametrize("name, data, outcome", CASES, ids=[c[0].encode("unicode_escape").decode() for c in CASES])
+def test_each_file_uploaded_in_the_app_is_added_or_named_in_one_line(tmp_path, name, data, outcome):
+    from retrieval.loaders import PolicyFileError
+    from test_service import fake_assistant
+
+    assistant = fake_assistant(tmp_path / "index")
+    try:
+        policy = assistant.add_policy(filename=name, data=data)
+    except (PolicyFileError, ValueError) as exc:
+        message = str(exc)
+        assert outcome != "indexed", message
+        assert "\n" not in message and outcome.lower() in message.lower() and name.split(".")[0][:4] in message
+        assert {pid for pid, _ in assistant.policies()} == {"acme", "bolt"}  # nothing else changed
+        return
+    assert outcome == "indexed", f"{name} was added, expected: {outcome}"
+    index = assistant.pipeline.searcher.index
+    for c in index.policy_chunks(policy.id):
+        assert index.policies[policy.id].text[c.start:c.end] == c.text
