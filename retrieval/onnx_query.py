@@ -1,11 +1,12 @@
-"""One short text (a question) embedded through ONNX Runtime instead of PyTorch.
+"""The embedder run through ONNX Runtime instead of PyTorch and sentence-transformers.
 
 The embedder's transformer is exported to ONNX once (a few seconds, kept in the cache folder);
-mean pooling and normalising then follow the sentence-transformers model exactly, so the vector is
-the same (cosine 1.0 to 7 decimals) and an index made with PyTorch stays valid. It is about 3x
-quicker for one question on 2 cores (BENCHMARKS.md, "Search"), since PyTorch's per-operation cost
-dominates such a small input. Batches are not sent here: sentence-transformers sorts them by
-length and is quicker for them. This module does not tokenize on its own or touch the index.
+tokenizing (the model's own tokenizer.json, through the tokenizers library), mean pooling and
+normalising then follow the sentence-transformers model exactly, so the vectors are the same
+(cosine 1.0 to 7 decimals) and an index made either way stays valid. On 2 cores it is about 3x
+quicker for a question or a few sentences, where PyTorch's per-operation cost dominates, and a
+little quicker for batches (BENCHMARKS.md). This module does not choose between the two or touch
+the index.
 """
 from __future__ import annotations
 
@@ -22,16 +23,17 @@ log = logging.getLogger(__name__)
 OPSET = 17
 
 
-class OnnxQueryEncoder:
-    """Embeds a few short texts with an ONNX export of a sentence-transformers (BERT, mean-pooled) model."""
+class OnnxEncoder:
+    """Embeds texts with an ONNX export of a BERT sentence-transformers model (mean-pooled, unit length)."""
 
-    def __init__(self, model: Any, path: Path, max_length: int, threads: int = 2) -> None:
+    def __init__(self, path: Path, tokenizer_file: Path, max_length: int, batch_size: int = 32, threads: int = 2) -> None:
         import onnxruntime as ort
+        from tokenizers import Tokenizer
 
-        self.tokenizer = model.tokenizer
-        self.max_length = max_length
-        if not path.exists():
-            export(model, path)
+        self.tokenizer = Tokenizer.from_file(str(tokenizer_file))
+        self.tokenizer.no_padding()  # the file may ask for fixed padding; batches are padded here instead
+        self.tokenizer.enable_truncation(max_length)
+        self.batch_size = batch_size
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
@@ -40,11 +42,24 @@ class OnnxQueryEncoder:
         self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        x = self.tokenizer(list(texts), return_tensors="np", padding=True, truncation=True, max_length=self.max_length)
-        mask = x["attention_mask"].astype(np.int64)
-        hidden = self.session.run(None, {"input_ids": x["input_ids"].astype(np.int64), "attention_mask": mask})[0]
-        pooled = (hidden * mask[..., None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1)
-        return (pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)).astype(np.float32)
+        """Unit vectors, row for row; texts of like length are batched together (little padding)."""
+        encoded = self.tokenizer.encode_batch(list(texts))
+        out = np.zeros((len(encoded), 0), np.float32)
+        order = sorted(range(len(encoded)), key=lambda i: len(encoded[i].ids))
+        for a in range(0, len(order), self.batch_size):
+            rows = order[a:a + self.batch_size]
+            width = max(len(encoded[i].ids) for i in rows)
+            ids = np.zeros((len(rows), width), np.int64)
+            mask = np.zeros((len(rows), width), np.int64)
+            for r, i in enumerate(rows):
+                ids[r, :len(encoded[i].ids)] = encoded[i].ids
+                mask[r, :len(encoded[i].ids)] = 1
+            hidden = self.session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
+            pooled = (hidden * mask[..., None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1)
+            if out.shape[1] != pooled.shape[1]:
+                out = np.zeros((len(encoded), pooled.shape[1]), np.float32)
+            out[rows] = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+        return out
 
 
 def export(model: Any, path: Path) -> None:

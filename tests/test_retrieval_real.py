@@ -80,3 +80,28 @@ def test_eval_retrieval_contract_on_the_seed_questions(tmp_path):
     for x in lines:  # at least 3,000 ranked characters, or nearly the whole policy when it is shorter
         assert sum(e - s for s, e in x["ranked"]) >= min(3000, 0.8 * lengths[x["id"]])
     assert summary["recall@1500"] == 1.0
+
+
+def test_onnx_runtime_gives_the_vectors_and_counts_of_sentence_transformers(real_embedder):
+    """The app embeds through ONNX Runtime; an index made by sentence-transformers must stay valid."""
+    import numpy as np
+
+    assert real_embedder.fast is not None
+    policies, _ = load_corpus(ROOT / "corpus")
+    texts = [line for p in policies for line in p.text.split("\n") if line.strip()][:300]
+    texts += ["", "😀", "日本語のテキストです。", "x" * 3000, "We never sell your data. " * 80]
+    reference = real_embedder.model  # sentence-transformers, loaded here for the comparison only
+    fast = real_embedder.encode(texts)
+    slow = np.asarray(reference.encode(texts, normalize_embeddings=True), np.float32)
+    assert float((fast * slow).sum(1).min()) > 0.9999
+    assert [real_embedder.count_tokens(t) for t in texts] == \
+        [len(reference.tokenizer(t, add_special_tokens=False, truncation=False)["input_ids"]) for t in texts]
+
+
+def test_the_app_embedder_starts_without_pytorch():
+    code = ("import sys; from plainpolicy.settings import Settings; from retrieval.runtime import make_embedder; "
+            "e = make_embedder(Settings.load()); e.encode(['Do they sell my data?', 'We never sell it.']); "
+            "print('torch' in sys.modules, 'sentence_transformers' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True,
+                         env=os.environ | {"HF_HUB_OFFLINE": "1"})
+    assert out.stdout.split() == ["False", "False"], out.stdout + out.stderr
