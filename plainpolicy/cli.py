@@ -171,9 +171,18 @@ def cmd_bench_search(args: argparse.Namespace, settings: Settings) -> int:
     from retrieval.bench import bench_search
     from retrieval.runtime import index_config, make_embedder
 
+    from tqdm import tqdm
+
+    bar = tqdm(total=0, unit="chunk", desc="Embedding the real chunks (once; cached after)", disable=None, file=sys.stderr)
+
+    def progress(done: int, total: int) -> None:
+        bar.total, bar.n = total, done
+        bar.refresh()
+
     result = bench_search(args.chunks, make_embedder(settings), index_config(settings), settings.search, settings.dense,
                           args.data or settings.dev_data_dir, settings.corpus_dir, settings.cache_dir,
-                          questions=args.questions)
+                          questions=args.questions, progress=progress)
+    bar.close()
     print(json.dumps(result))
     if not args.json:
         print(f"{result['chunks']} chunks ({result['index']}): median {result['median_ms']} ms, p95 {result['p95_ms']} ms, "
