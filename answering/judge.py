@@ -48,7 +48,8 @@ class Judge(Protocol):
     name: str
 
     def relevance(self, question: str, clauses: Sequence[str]) -> list[float]:
-        """For each clause on its own, how likely it is to answer the question (0..1)."""
+        """For each clause on its own, how likely it is to answer the question (0..1). The
+        pipeline asks the same of each answer sentence: a true sentence can still miss the question."""
         ...
 
     def check(self, sentence: str, clause: str, question: str, *, context: Sequence[Message] = (),

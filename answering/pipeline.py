@@ -6,10 +6,10 @@ answer the question, and combine that with cheaper signals (``answering.relevanc
 if none is likely to → ask for a plain answer from the best one →
 check every sentence before it is shown: literals (e-mail addresses, URLs, phone numbers, other
 numbers) must be in the clause, and the meaning check must find that the clause supports the
-sentence. The sentence is cited to that clause only, so it never mixes companies. A clause the
-model copies out is reworded by a second call; if nothing survives, the clause is quoted, which
-cannot be wrong. With no policy chosen and several in the index, each company the search finds
-gets a line of its own, answered from its policy alone.
+sentence and that the sentence answers the question. The sentence is cited to that clause only,
+so it never mixes companies. A clause the model copies out is reworded by a second call; if
+nothing survives, the clause is quoted, which cannot be wrong. With no policy chosen and several
+in the index, each company the search finds gets a line of its own, answered from its policy alone.
 
 This module does not load models or indexes (see ``answering.runtime``) and draws no UI.
 """
@@ -280,6 +280,14 @@ class Pipeline:
                 break
             notes.append(f"clause {i + 1} {judgement.verdict} (support {judgement.support:.2f}): {sentence!r}")
         if not used or guards.unsupported_tokens(sentence, [e.context for i, e in candidates if i in used]):
+            return None, []
+        # True of its clause is not enough: "They will share your data if you ask them to" is
+        # true, and beside the point of "Do they sell my data?". The same rating that picks the
+        # clause (does it give the answer, yes or no?) is asked of the sentence; its prompt
+        # shares the question and the request with the clause ratings, so only the sentence is read.
+        answers = self.judge.relevance(question, [sentence])[0] if self.settings.min_answers > 0 else 1.0
+        if answers < self.settings.min_answers:
+            notes.append(f"does not answer the question ({answers:.2f}): {sentence!r}")
             return None, []
         return (sentence if sentence[-1:] in ".!?" else sentence + "."), used
 

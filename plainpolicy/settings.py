@@ -55,6 +55,7 @@ class Settings:
     min_relevance: float = 0.17  # on the combined score (answering.relevance); from scripts/relevance_fit.py
     co_relevance: float = 0.7
     min_support: float = 0.5
+    min_answers: float = 0.5  # the meaning check's rating that an answer sentence answers the question
     min_flag_support: float = 0.55  # the meaning check's support a summary flag needs (answering.summary)
 
     def __post_init__(self) -> None:
@@ -73,8 +74,8 @@ class Settings:
             raise ValueError("n_threads and max_tokens must be positive")
         if self.answer_hits < 1 or self.evidence_sentences < 1:
             raise ValueError("answer_hits and evidence_sentences must be positive")
-        if not all(0.0 <= v <= 1.0 for v in (self.abstain_below, self.min_relevance, self.co_relevance, self.min_support, self.min_flag_support)):
-            raise ValueError("abstain_below, min_relevance, co_relevance, min_support and min_flag_support must be between 0 and 1")
+        if not all(0.0 <= v <= 1.0 for v in (self.abstain_below, self.min_relevance, self.co_relevance, self.min_support, self.min_answers, self.min_flag_support)):
+            raise ValueError("abstain_below, min_relevance, co_relevance, min_support, min_answers and min_flag_support must be between 0 and 1")
 
     @property
     def chunker(self) -> "ChunkerSettings":

@@ -133,6 +133,22 @@ def test_an_off_topic_reply_is_not_shown(make):
     assert "GPS" not in answer.text and answer.text.startswith("The policy says")
 
 
+def test_a_true_sentence_that_does_not_answer_the_question_is_not_shown(make):
+    # True of its clause, beside the point of the question: the judge's "does it give the
+    # answer?" rating of the sentence itself decides (min_answers).
+    aside = "Acme writes about third parties in its policy."
+    pipeline, _ = make(f"{aside} They will never sell your personal information to any third party.")
+    rate = pipeline.judge.relevance
+    pipeline.judge.check = lambda sentence, clause, question, **kw: __import__("answering.judge").judge.Judgement(0.9, 0.05)
+    pipeline.judge.relevance = lambda q, texts: [0.1 if t == aside else r for t, r in zip(texts, rate(q, texts))]
+    answer = ask(pipeline, "Does Acme sell my personal information?")
+    assert answer.text == "They will never sell your personal information to any third party. [1]"
+    assert any(n.startswith("does not answer the question (0.10)") for n in answer.notes)
+    pipeline, _ = make(f"{aside} They will never sell your personal information to any third party.", min_answers=0.0)
+    pipeline.judge.check = lambda sentence, clause, question, **kw: __import__("answering.judge").judge.Judgement(0.9, 0.05)
+    assert ask(pipeline, "Does Acme sell my personal information?").text.startswith(aside)
+
+
 def test_answers_are_capped_at_two_sentences(make):
     s = "They will never sell your personal information to any third party."
     pipeline, _ = make(" ".join([s] * 5))

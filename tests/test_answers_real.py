@@ -66,6 +66,14 @@ def test_the_meaning_check_accepts_a_paraphrase_and_rejects_a_flip(pipeline):
     assert judge.check("123RF sells your personal information.", never, "Does 123RF sell my data?").verdict == "contradicts"
 
 
+def test_a_sentence_that_answers_passes_and_one_beside_the_point_does_not(pipeline):
+    # min_answers: a true sentence must also give the answer, yes or no.
+    question = "Does Khan Academy sell my personal data?"
+    rated = pipeline.judge.relevance(question, ["They do not sell your personal data to other companies.",
+                                                "They send you e-mails about new courses."])
+    assert rated[0] >= pipeline.settings.min_answers > rated[1], rated
+
+
 def test_the_judge_finds_the_clause_that_answers_and_none_for_a_topic_never_mentioned(pipeline):
     clauses = ["We use cookies to remember your settings.",
                "Pirate Party Australia will not sell or otherwise share any information collected with any third parties."]
