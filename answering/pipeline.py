@@ -80,10 +80,15 @@ class Ranked:
         judge often cannot tell which of two holds the answer), best first."""
         if self.relevance is None:
             return []
-        scores = self.relevance.clauses
-        best = max(range(len(scores)), key=scores.__getitem__)
-        return [i for i in sorted(range(len(scores)), key=lambda i: -scores[i])
-                if scores[i] >= co_relevance * scores[best] and self.evidence[i].policy_id == self.evidence[best].policy_id][:2]
+        return top_clauses(self.relevance.clauses, [e.policy_id for e in self.evidence], co_relevance)
+
+
+def top_clauses(scores: Sequence[float], policy_ids: Sequence[str], co_relevance: float) -> list[int]:
+    """The index of the best score, and of a second one of the same policy at least
+    ``co_relevance`` times as high, best first (``Ranked.chosen``)."""
+    best = max(range(len(scores)), key=scores.__getitem__)
+    return [i for i in sorted(range(len(scores)), key=lambda i: -scores[i])
+            if scores[i] >= co_relevance * scores[best] and policy_ids[i] == policy_ids[best]][:2]
 
 
 class QuestionError(ValueError):

@@ -28,6 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import plainpolicy  # noqa: E402,F401
 from answering.evidence import select_evidence  # noqa: E402
+from answering.pipeline import top_clauses  # noqa: E402
 from plainpolicy.settings import Settings  # noqa: E402
 from retrieval.evaluate import iter_policy_indexes  # noqa: E402
 from retrieval.runtime import index_config, make_embedder  # noqa: E402
@@ -37,19 +38,13 @@ STAGES = ("gold not in evidence", "abstained", "gold not chosen", "gold chosen, 
           "gold cited, wrong words", "right")
 
 
-def chosen(scores: list[float], co_relevance: float) -> list[int]:
-    """The clauses the model answers from (as ``Ranked.chosen``, one policy assumed)."""
-    best = max(scores)
-    return [i for i in sorted(range(len(scores)), key=lambda i: -scores[i]) if scores[i] >= co_relevance * best][:2]
-
-
 def stage(row: dict, gold_in: list[bool], co_relevance: float) -> str:
     if not any(gold_in):
         return STAGES[0]
     if row["abstained"]:
         return STAGES[1]
     scores = next((json.loads(f"[{m.group(1)}]") for n in row["notes"] if (m := _COMBINED.match(n))), None)
-    if scores is not None and len(scores) == len(gold_in) and not any(gold_in[i] for i in chosen(scores, co_relevance)):
+    if scores is not None and len(scores) == len(gold_in) and not any(gold_in[i] for i in top_clauses(scores, [""] * len(scores), co_relevance)):
         return STAGES[2]
     if not row["gold_cited"]:
         return STAGES[3]
