@@ -9,11 +9,15 @@ search score of the hit it came from. The best few are kept in document order. A
 ("c) to courts when the law requires it;") means little alone, so it carries the line that
 introduces its list ("We will disclose your data as follows:") as its ``lead``, and that
 lead-in is not offered again as a sentence of its own. A hit on a heading ("5. Use of cookies")
-is replaced by the first sentence under it.
+is replaced by the first sentence under it. A question that asks for a date ("When was the policy
+last updated?") also gets the policy's sentences that state a date ("Updated October 4, 2019"), as
+if the search had ranked them first: a dated line shares almost no words with the question, and
+reads like a heading.
 This module does not search, prompt or judge answers.
 """
 from __future__ import annotations
 
+import re
 from typing import Callable, Sequence
 
 import numpy as np
@@ -27,6 +31,16 @@ MAX_EVIDENCE_CHARS = 420
 SHORT_FOLLOW_UP = 25  # words; a follow-up this short is kept with the sentence before it
 FOLLOW_UPS = 10  # the sentence after each of the best this many hits is a candidate too
 LEAD_LOOKBACK = 40  # lines; how far above a list item its lead-in ("... as follows:") may be
+MAX_DATED = 10  # at most this many dated sentences (the first in the policy) join a date question's candidates
+
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+_YEAR = r"(?:19|20)\d\d"
+# "October 4, 2019", "4th of October 2019", "October 2019", "2019-10-04", "04/10/2019"
+_DATE = re.compile(rf"\b(?:{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+{_YEAR}|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH},?\s+{_YEAR}"
+                   rf"|{_MONTH},?\s+{_YEAR}|{_YEAR}[-/.]\d\d?[-/.]\d\d?|\d\d?[-/.]\d\d?[-/.]{_YEAR})\b", re.I)
+# "When was ...?", not "When you conduct a survey, what ...?"
+_ASKS_DATE = re.compile(r"^\W*(?:since\s+)?when\s+(?:was|is|were|did|does|do|will|has|have|had)\b"
+                        r"|^\W*(?:what|which) date\b|\b(?:effective|last updated) date\b", re.I)
 
 Encode = Callable[[Sequence[str]], np.ndarray]
 
@@ -81,6 +95,27 @@ def list_lead(text: str, clause_start: int) -> str:
     return ""
 
 
+def asks_for_date(question: str) -> bool:
+    """Whether the question asks when something happened ("When was ... last updated?")."""
+    return bool(_ASKS_DATE.search(question))
+
+
+def dated_sentences(text: str, limit: int = MAX_DATED) -> list[tuple[int, int]]:
+    """Spans of the first ``limit`` sentences of ``text`` that state a date, a short dated line
+    ("Last updated: 29th August 2018") included."""
+    out: list[tuple[int, int]] = []
+    for m in _DATE.finditer(text):
+        if out and m.start() < out[-1][1]:
+            continue
+        a, b = clause_span(text, m.start(), m.end())
+        found = next(((s, e) for s, e in split_sentences(text, a, b) if s <= m.start() < e), None)
+        if found and found[1] - found[0] <= MAX_EVIDENCE_CHARS:
+            out.append(found)
+            if len(out) == limit:
+                break
+    return out
+
+
 def _heading(piece: str) -> bool:
     return heading_name(piece, "a body line follows.") is not None
 
@@ -113,11 +148,26 @@ def candidates(hits: list[Hit], policies: dict[str, Policy]) -> list[Evidence]:
     return [c for c in out if (c.policy_id, c.text) not in leads]
 
 
+def _with_dates(pool: list[Evidence], hits: list[Hit], policies: dict[str, Policy]) -> list[Evidence]:
+    """``pool`` with the dated sentences of each policy searched, scored like the best hit; a
+    candidate they overlap gives way."""
+    top = max(h.score for h in hits)
+    dated = []
+    for pid in dict.fromkeys(h.chunk.policy_id for h in hits):
+        text = policies[pid].text
+        for s, e in dated_sentences(text):
+            ca, cb = clause_span(text, s, e)
+            dated.append(Evidence(pid, s, e, text[s:e], ca, cb, "", top))
+    return dated + [c for c in pool if not any(d.policy_id == c.policy_id and d.start < c.end and c.start < d.end for d in dated)]
+
+
 def select_evidence(question: str, hits: list[Hit], policies: dict[str, Policy], limit: int,
                     encode: Encode) -> tuple[list[Evidence], np.ndarray]:
     """The best ``limit`` sentences, in document order, and their similarity to the question.
     Every one goes to the meaning check, which decides which (if any) answers."""
     pool = candidates(hits, policies)
+    if asks_for_date(question) and hits:
+        pool = _with_dates(pool, hits, policies)
     if not pool:
         return [], np.zeros(0, np.float32)
     vectors = encode([question] + [c.context for c in pool])

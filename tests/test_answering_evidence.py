@@ -1,5 +1,8 @@
-"""Evidence selection: sentences widened from hits, list items with their lead-in."""
-from answering.evidence import candidates, list_lead
+"""Evidence selection: sentences widened from hits, list items with their lead-in, dated lines
+for a question that asks when."""
+import numpy as np
+
+from answering.evidence import asks_for_date, candidates, dated_sentences, list_lead, select_evidence
 from retrieval.types import Chunk, Hit, Policy
 
 TEXT = ("# Disclosure\n\n"
@@ -37,3 +40,42 @@ def test_the_lead_in_is_not_offered_again_on_its_own():
 def test_a_hit_on_a_heading_becomes_the_first_sentence_under_it():
     pool = candidates([hit("2. Selling")], {"p": POLICY})
     assert [c.text for c in pool] == ["a) We never sell your data."]
+
+
+DATED = ("Privacy Policy\nUpdated October 4, 2019\n"
+         "We collect your e-mail address. We may update this policy from time to time.\n"
+         "- September 16, 2018: Initial version\nThis policy is effective as of 1 January 2020.\n"
+         "Last Revised: 2019-03-20 20:48 EDT\nWe keep logs for 30 days.\n")
+
+
+def test_sentences_that_state_a_date_are_found_verbatim():
+    spans = dated_sentences(DATED)
+    assert [DATED[a:b] for a, b in spans] == [
+        "Updated October 4, 2019", "- September 16, 2018: Initial version",
+        "This policy is effective as of 1 January 2020.", "Last Revised: 2019-03-20 20:48 EDT"]
+    assert len(dated_sentences(DATED, limit=2)) == 2
+    assert dated_sentences("We keep logs for 30 days. Call 555-123-4567.") == []
+
+
+def test_only_a_question_that_asks_when_asks_for_a_date():
+    assert asks_for_date("When was the company's privacy policy last updated?")
+    assert asks_for_date("What is the effective date of this policy?")
+    assert not asks_for_date("Does the company sell my data when I log in?")
+    assert not asks_for_date("When you conduct a survey, what do you collect from me?")
+    assert not asks_for_date("Can I delete my account?")
+
+
+def test_a_question_that_asks_when_gets_the_dated_line_the_search_missed():
+    policy = Policy("d", "D", DATED)
+    piece = "We may update this policy from time to time."
+    start = DATED.index(piece)
+    hits = [Hit(Chunk("d:1", "d", start, start + len(piece), piece, ""), 1.0)]
+
+    def encode(texts):  # every text equally close to the question: the search score decides
+        return np.ones((len(texts), 1), dtype=np.float32)
+
+    asked, _ = select_evidence("When was the policy last updated?", hits, {"d": policy}, 2, encode)
+    assert "Updated October 4, 2019" in [e.text for e in asked]
+    assert all(DATED[e.start:e.end] == e.text for e in asked)
+    other, _ = select_evidence("How do they change the policy?", hits, {"d": policy}, 2, encode)
+    assert [e.text for e in other] == [piece]  # a question that does not ask when: the hit alone
