@@ -6,8 +6,8 @@ answer the question, and combine that with cheaper signals (``answering.relevanc
 if none is likely to → ask for a plain answer from the best one →
 check every sentence before it is shown: literals (e-mail addresses, URLs, phone numbers, other
 numbers) must be in the clause, and the meaning check must find that the clause supports the
-sentence and that the sentence answers the question. The sentence is cited to that clause only,
-so it never mixes companies. A clause the model copies out is reworded by a second call; if
+sentence and that the sentence answers the question. The sentence is cited to each clause the
+model was shown that supports it (one or two, always of one policy), so it never mixes companies. A clause the model copies out is reworded by a second call; if
 nothing survives, the clause is quoted, which cannot be wrong. With no policy chosen and several
 in the index, each company the search finds gets a line of its own, answered from its policy alone.
 
@@ -276,14 +276,14 @@ class Pipeline:
             notes.append(f"removed invented details from {sentence!r}")
             sentence = stripped
         used = []
-        for i, e in candidates:  # best first; a second clause is asked only if the first fails
+        for i, e in candidates:  # each chosen clause (at most two): the sentence is cited to every one that supports it
             # On its own, not in the conversation that wrote the sentence: asked there, the model
             # agrees with itself (it accepted every contradicted pair in BENCHMARKS.md).
             judgement = self.judge.check(sentence, e.context, question)
             if judgement.support >= self.settings.min_support:
                 used.append(i)
-                break
-            notes.append(f"clause {i + 1} {judgement.verdict} (support {judgement.support:.2f}): {sentence!r}")
+            else:
+                notes.append(f"clause {i + 1} {judgement.verdict} (support {judgement.support:.2f}): {sentence!r}")
         if not used or guards.unsupported_tokens(sentence, [e.context for i, e in candidates if i in used]):
             return None, []
         # True of its clause is not enough: "They will share your data if you ask them to" is

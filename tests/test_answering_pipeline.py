@@ -57,7 +57,8 @@ def test_a_right_paraphrase_is_shown_and_cited(make):
     pipeline.judge.check = lambda sentence, clause, question, **kw: __import__("answering.judge").judge.Judgement(0.93, 0.02)
     answer = ask(pipeline, "Does Acme sell my personal information?")
     assert not answer.abstained
-    assert answer.text == "Acme does not pass your personal details to other firms for money. [1]"
+    # The judge here finds that both chosen clauses support it, so it is cited to both.
+    assert answer.text == "Acme does not pass your personal details to other firms for money. [1][2]"
     assert "never sell" in answer.citations[0].text
 
 
@@ -89,6 +90,31 @@ def test_a_contradicted_sentence_is_never_shown_and_the_clause_is_quoted(make):
     assert answer.text.startswith('The policy says: "Acme will never sell your personal information')
     assert answer.citations[0].text.startswith("Acme will never sell")
     assert any("contradicts" in n for n in answer.notes)
+
+
+def test_a_sentence_is_cited_to_every_chosen_clause_that_supports_it_and_no_other(tmp_path, fake_embedder):
+    reply = "They never sell your personal data."
+
+    def answer_from(text: str, folder: str):
+        build_index(tmp_path / folder, [Policy("p", "P", text)], fake_embedder, CONFIG)
+        searcher = Searcher(load_index(tmp_path / folder, CONFIG), fake_embedder, SearchSettings())
+        pipeline = Pipeline(searcher, ScriptedGenerator([reply]), Settings(abstain_below=0.0, co_relevance=0.5),
+                            judge=RuleJudge(), relevance=RelevanceModel.judge_only())
+        answer = pipeline.ask("Do they sell my personal data?", "p").finish()
+        assert all(text[c.start:c.end] == c.text for c in answer.citations)
+        return answer, {c[2] for c in pipeline.judge.calls if c[0] == "check"}
+
+    both, asked = answer_from("# Selling\n\nWe never sell your personal data to advertisers.\n\n"
+                              "# Partners\n\nWe never sell your personal data to partners either.\n", "both")
+    assert both.text == reply + " [1][2]" and len(asked) == 2
+    assert [c.text for c in both.citations] == ["We never sell your personal data to advertisers.",
+                                                "We never sell your personal data to partners either."]
+    assert all(c.answer_sentence == reply for c in both.citations)
+    # A chosen clause that does not support the sentence is asked too, and not cited.
+    one, asked = answer_from("# Selling\n\nWe never sell your personal data to advertisers.\n\n"
+                             "# Partners\n\nWe sell your personal data to partners when you agree.\n", "one")
+    assert one.text == reply + " [1]" and len(asked) == 2
+    assert [c.text for c in one.citations] == ["We never sell your personal data to advertisers."]
 
 
 def test_an_invented_phone_number_is_removed(make):
@@ -142,7 +168,7 @@ def test_a_true_sentence_that_does_not_answer_the_question_is_not_shown(make):
     pipeline.judge.check = lambda sentence, clause, question, **kw: __import__("answering.judge").judge.Judgement(0.9, 0.05)
     pipeline.judge.relevance = lambda q, texts: [0.1 if t == aside else r for t, r in zip(texts, rate(q, texts))]
     answer = ask(pipeline, "Does Acme sell my personal information?")
-    assert answer.text == "They will never sell your personal information to any third party. [1]"
+    assert answer.text == "They will never sell your personal information to any third party. [1][2]"
     assert any(n.startswith("does not answer the question (0.10)") for n in answer.notes)
     pipeline, _ = make(f"{aside} They will never sell your personal information to any third party.", min_answers=0.0)
     pipeline.judge.check = lambda sentence, clause, question, **kw: __import__("answering.judge").judge.Judgement(0.9, 0.05)
