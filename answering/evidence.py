@@ -36,8 +36,9 @@ MAX_DATED = 10  # at most this many dated sentences (the first in the policy) jo
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
 _YEAR = r"(?:19|20)\d\d"
 # "October 4, 2019", "4th of October 2019", "October 2019", "2019-10-04", "04/10/2019"
-_DATE = re.compile(rf"\b(?:{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+{_YEAR}|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH},?\s+{_YEAR}"
-                   rf"|{_MONTH},?\s+{_YEAR}|{_YEAR}[-/.]\d\d?[-/.]\d\d?|\d\d?[-/.]\d\d?[-/.]{_YEAR})\b", re.I)
+_DAY = r"\d{1,2}(?:st|nd|rd|th)?"
+_DATE = re.compile(rf"\b(?:{_MONTH}\s+{_DAY},?\s+{_YEAR}|{_DAY}\s+(?:of\s+)?{_MONTH},?\s+{_YEAR}|{_MONTH},?\s+{_YEAR}"
+                   rf"|{_YEAR}[-/.]\d\d?[-/.]\d\d?|\d\d?[-/.]\d\d?[-/.]{_YEAR})\b", re.I)
 # "When was ...?", not "When you conduct a survey, what ...?"
 _ASKS_DATE = re.compile(r"^\W*(?:since\s+)?when\s+(?:was|is|were|did|does|do|will|has|have|had)\b"
                         r"|^\W*(?:what|which) date\b|\b(?:effective|last updated) date\b", re.I)
@@ -158,7 +159,10 @@ def _with_dates(pool: list[Evidence], hits: list[Hit], policies: dict[str, Polic
         for s, e in dated_sentences(text):
             ca, cb = clause_span(text, s, e)
             dated.append(Evidence(pid, s, e, text[s:e], ca, cb, "", top))
-    return dated + [c for c in pool if not any(d.policy_id == c.policy_id and d.start < c.end and c.start < d.end for d in dated)]
+
+    def overlaps(c: Evidence) -> bool:
+        return any(d.policy_id == c.policy_id and d.start < c.end and c.start < d.end for d in dated)
+    return dated + [c for c in pool if not overlaps(c)]
 
 
 def select_evidence(question: str, hits: list[Hit], policies: dict[str, Policy], limit: int,

@@ -7,8 +7,9 @@ if none is likely to → ask for a plain answer from the best one →
 check every sentence before it is shown: literals (e-mail addresses, URLs, phone numbers, other
 numbers) must be in the clause, and the meaning check must find that the clause supports the
 sentence and that the sentence answers the question. The sentence is cited to each clause the
-model was shown that supports it (one or two, always of one policy), so it never mixes companies. A clause the model copies out is reworded by a second call; if
-nothing survives, the clause is quoted, which cannot be wrong. With no policy chosen and several
+model was shown that supports it (one or two, always of one policy), so it never mixes
+companies. A clause the model copies out is reworded by a second call; if nothing survives, the
+clause is quoted, which cannot be wrong. With no policy chosen and several
 in the index, each company the search finds gets a line of its own, answered from its policy alone.
 
 This module does not load models or indexes (see ``answering.runtime``) and draws no UI.
@@ -276,7 +277,7 @@ class Pipeline:
             notes.append(f"removed invented details from {sentence!r}")
             sentence = stripped
         used = []
-        for i, e in candidates:  # each chosen clause (at most two): the sentence is cited to every one that supports it
+        for i, e in candidates:  # each clause shown (at most two): cited to every one that supports it
             # On its own, not in the conversation that wrote the sentence: asked there, the model
             # agrees with itself (it accepted every contradicted pair in BENCHMARKS.md).
             judgement = self.judge.check(sentence, e.context, question)
