@@ -469,8 +469,10 @@ def md(text: str) -> str:
 
 
 def answer_markdown(text: str) -> str:
-    """An answer, escaped, with its citation markers ("[1]") shown as badges that match the cards."""
-    return re.sub(r"\\\[(\d+)\\\]", r":blue-badge[\1]", md(text))
+    """An answer, escaped, with its citation markers ("[1]") shown as badges that match the cards;
+    a sentence cited to two clauses ("[1][2]") gets two badges with a space between."""
+    badges = re.sub(r"\\\[(\d+)\\\]", r":blue-badge[\1]", md(text))
+    return badges.replace("]:blue-badge[", "] :blue-badge[")
 
 
 main()

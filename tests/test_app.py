@@ -149,6 +149,17 @@ def test_the_clause_is_shown_whole_and_each_cited_sentence_highlighted(at, assis
     assert cards[0].count('class="pp-num"') == 2
 
 
+def test_a_sentence_cited_to_two_clauses_shows_two_badges(at, assistant, monkeypatch):
+    text = assistant.policy_text("acme")
+    first = (text.index("Acme will never"), text.index("third party.") + len("third party."))
+    second = (text.index("We share"), text.index("payments.") + len("payments."))
+    one = Citation(1, "acme", "Acme Photos", "Sharing", *first, text[slice(*first)], first[0], second[1])
+    two = dataclasses.replace(one, number=2, start=second[0], end=second[1], text=text[slice(*second)])
+    monkeypatch.setattr(assistant, "ask", canned(Answer("They never sell it. [1][2]", (one, two), False, "acme")))
+    ask(at, "Do they sell my data?")
+    assert "They never sell it. :blue-badge[1] :blue-badge[2]" in texts(at.chat_message[1].markdown)
+
+
 def test_history_survives_reruns_and_new_chat_clears_it(at):
     ask(at, ASK_ACME)
     ask(at, "Can I delete my account?")
