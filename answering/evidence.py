@@ -125,7 +125,7 @@ def candidates(hits: list[Hit], policies: dict[str, Policy]) -> list[Evidence]:
     out: list[Evidence] = []
 
     def add(pid: str, s: int, e: int, section: str, score: float) -> None:
-        if s < e and not any(c.policy_id == pid and c.start < e and s < c.end for c in out):
+        if s < e and not any(_overlaps(c, pid, s, e) for c in out):
             text = policies[pid].text
             ca, cb = clause_span(text, s, e)
             out.append(Evidence(pid, s, e, text[s:e], ca, cb, section, score, list_lead(text, ca)))
@@ -159,10 +159,12 @@ def _with_dates(pool: list[Evidence], hits: list[Hit], policies: dict[str, Polic
         for s, e in dated_sentences(text):
             ca, cb = clause_span(text, s, e)
             dated.append(Evidence(pid, s, e, text[s:e], ca, cb, "", top))
+    return dated + [c for c in pool if not any(_overlaps(d, c.policy_id, c.start, c.end) for d in dated)]
 
-    def overlaps(c: Evidence) -> bool:
-        return any(d.policy_id == c.policy_id and d.start < c.end and c.start < d.end for d in dated)
-    return dated + [c for c in pool if not overlaps(c)]
+
+def _overlaps(c: Evidence, policy_id: str, start: int, end: int) -> bool:
+    """Whether ``c`` shares text with ``policy_id``'s ``text[start:end]``."""
+    return c.policy_id == policy_id and c.start < end and start < c.end
 
 
 def select_evidence(question: str, hits: list[Hit], policies: dict[str, Policy], limit: int,

@@ -9,8 +9,8 @@ numbers) must be in the clause, and the meaning check must find that the clause 
 sentence and that the sentence answers the question. The sentence is cited to each clause the
 model was shown that supports it (one or two, always of one policy), so it never mixes
 companies. A clause the model copies out is reworded by a second call; if nothing survives, the
-clause is quoted, which cannot be wrong. With no policy chosen and several
-in the index, each company the search finds gets a line of its own, answered from its policy alone.
+clause is quoted, which cannot be wrong. With no policy chosen and several in the index, each
+company the search finds gets a line of its own, answered from its policy alone.
 
 This module does not load models or indexes (see ``answering.runtime``) and draws no UI.
 """
