@@ -12,17 +12,19 @@ lead-in is not offered again as a sentence of its own. A hit on a heading ("5. U
 is replaced by the first sentence under it. A question that asks for a date ("When was the policy
 last updated?") also gets the policy's sentences that state a date ("Updated October 4, 2019"), as
 if the search had ranked them first: a dated line shares almost no words with the question, and
-reads like a heading.
+reads like a heading. ``quote_part`` picks what of a long evidence sentence to quote, word for word.
 This module does not search, prompt or judge answers.
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Callable, Sequence
 
 import numpy as np
 
 from retrieval.sentences import is_list_item, split_sentences, strip_span
+from answering.readability import word_count
 from answering.types import Evidence
 from retrieval.chunking import heading_name
 from retrieval.types import Hit, Policy
@@ -42,6 +44,9 @@ _DATE = re.compile(rf"\b(?:{_MONTH}\s+{_DAY},?\s+{_YEAR}|{_DAY}\s+(?:of\s+)?{_MO
 # "When was ...?", not "When you conduct a survey, what ...?"
 _ASKS_DATE = re.compile(r"^\W*(?:since\s+)?when\s+(?:was|is|were|did|does|do|will|has|have|had)\b"
                         r"|^\W*(?:what|which) date\b|\b(?:effective|last updated) date\b", re.I)
+
+_WORD = re.compile(r"\S*[A-Za-z0-9]\S*")  # a word as ``word_count`` counts it
+_PAUSE = re.compile(r"[,;:]\s")  # where a long sentence may be cut for a quote
 
 Encode = Callable[[Sequence[str]], np.ndarray]
 
@@ -183,3 +188,35 @@ def select_evidence(question: str, hits: list[Hit], policies: dict[str, Policy],
     top = list(np.argsort(-score, kind="stable")[:limit])
     best = sorted(top, key=lambda i: (pool[i].policy_id, pool[i].start))
     return [pool[i] for i in best], similarity[best]
+
+
+def quote_part(e: Evidence, text: str, max_words: int, question: str, encode: Encode) -> tuple[Evidence, bool]:
+    """What of ``e`` (a sentence of the policy ``text``) to quote in at most ``max_words`` words.
+
+    ``e`` itself if it is short enough. Else, of its sentences (a sentence and its short
+    follow-up), the one most like the question, with the sentences after it and then before it
+    while they fit; if that one alone is too long, its start up to the last comma, semicolon or
+    colon within ``max_words`` words (at a word if that would keep less than half of them). The
+    part is verbatim, ``text[part.start:part.end] == part.text``, and keeps ``e``'s clause for
+    display; the flag is True when a sentence was cut short.
+    """
+    if word_count(e.text) <= max_words:
+        return e, False
+    spans = split_sentences(text, e.start, e.end) or [(e.start, e.end)]
+    first = last = 0
+    if len(spans) > 1:
+        vectors = encode([question] + [text[s:t] for s, t in spans])
+        first = last = int(np.argmax(vectors[1:] @ vectors[0]))
+        fits = lambda i, j: word_count(text[spans[i][0]:spans[j][1]]) <= max_words  # noqa: E731
+        while last + 1 < len(spans) and fits(first, last + 1):
+            last += 1
+        while first > 0 and fits(first - 1, last):
+            first -= 1
+    a, b = spans[first][0], spans[last][1]
+    words = list(_WORD.finditer(text, a, b))
+    cut = len(words) > max_words
+    if cut:
+        limit = words[max_words - 1].end()
+        pauses = [m.start() for m in _PAUSE.finditer(text, a, limit + 1)]
+        b = pauses[-1] if pauses and word_count(text[a:pauses[-1]]) >= max_words // 2 else limit
+    return dataclasses.replace(e, start=a, end=b, text=text[a:b]), cut

@@ -261,8 +261,9 @@ _MD_STRONG = re.compile(r"\*\*|(?<!\w)__|__(?!\w)")
 _MD_EMPHASIS = re.compile(r"(?<![\w*])([*_])(?=\S)(.+?)(?<=\S)\1(?![\w*])")
 
 
-def plain_rewording(evidence_sentence: str) -> str:
-    """'The policy says: "<clause>"' with the clause verbatim apart from markdown cleanup.
+def plain_rewording(evidence_sentence: str, cut: bool = False) -> str:
+    """'The policy says: "<clause>"' with the clause verbatim apart from markdown cleanup, and
+    with " …" at its end if ``cut`` (the sentence goes on in the policy).
 
     Removes a leading list marker, heading or quote mark, links (keeping their text), bold and
     emphasis marks and backticks, and folds runs of whitespace; no word is changed, so the
@@ -276,5 +277,7 @@ def plain_rewording(evidence_sentence: str) -> str:
     clause = re.sub(r"\s+", " ", clause).strip()
     if not re.search(r"\w", clause):
         raise ValueError(f"nothing to quote in {evidence_sentence!r}")
+    if cut:
+        return f"The policy says: {_QUOTE_OPEN}{clause} …{_QUOTE_CLOSE}"
     end = "" if clause[-1] in ".!?" else "."
     return f"The policy says: {_QUOTE_OPEN}{clause}{_QUOTE_CLOSE}{end}"

@@ -9,7 +9,8 @@ numbers) must be in the clause, and the meaning check must find that the clause 
 sentence and that the sentence answers the question. The sentence is cited to each clause the
 model was shown that supports it (one or two, always of one policy), so it never mixes
 companies. A clause the model copies out is reworded by a second call; if nothing survives, the
-clause is quoted, which cannot be wrong. With no policy chosen and several in the index, each
+clause is quoted, which cannot be wrong (a long one in part, so the answer stays within
+``MAX_WORDS``: ``evidence.quote_part``). With no policy chosen and several in the index, each
 company the search finds gets a line of its own, answered from its policy alone.
 
 This module does not load models or indexes (see ``answering.runtime``) and draws no UI.
@@ -24,7 +25,7 @@ from typing import Generator as Gen, Iterator, Sequence
 
 import prompts
 from answering import guards
-from answering.evidence import select_evidence
+from answering.evidence import quote_part, select_evidence
 from answering.judge import Judge, make_judge, pick_turn
 from answering.readability import word_count
 from answering.relevance import Relevance, RelevanceModel
@@ -39,6 +40,7 @@ log = logging.getLogger(__name__)
 MAX_SENTENCES = 2
 MAX_COMPANIES = 5  # an "All policies" answer has a line for at most this many companies
 MAX_WORDS = 60
+QUOTE_WORDS = MAX_WORDS - word_count('The policy says: ""')  # the words a quoted clause may have
 MAX_QUESTION_CHARS = 500  # the chat box allows this many; a longer question is refused with a message
 LONG_SENTENCE_WORDS = 18
 COPIED = 0.6  # share of a sentence's word triples found in a clause that makes it a copy
@@ -226,7 +228,9 @@ class Pipeline:
                 shown.append(f"{sentence} {marks}")
         if not shown:
             notes.append("no sentence of the reply was supported: quoting the clause")
-            quote = guards.plain_rewording(evidence[best].text)
+            evidence[best], cut = quote_part(evidence[best], self.policies[evidence[best].policy_id].text,
+                                             QUOTE_WORDS, question, self.searcher.embedder.encode)
+            quote = guards.plain_rewording(evidence[best].text, cut)
             shown.append(f"{quote} [1]")
             cited, supports = {best: 1}, {best: shown[0]}
             yield shown[0]

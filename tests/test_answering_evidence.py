@@ -1,8 +1,11 @@
 """Evidence selection: sentences widened from hits, list items with their lead-in, dated lines
 for a question that asks when."""
 import numpy as np
+from fakes import HashEmbedder
 
-from answering.evidence import asks_for_date, candidates, dated_sentences, list_lead, select_evidence
+from answering.evidence import asks_for_date, candidates, dated_sentences, list_lead, quote_part, select_evidence
+from answering.readability import word_count
+from answering.types import Evidence
 from retrieval.types import Chunk, Hit, Policy
 
 TEXT = ("# Disclosure\n\n"
@@ -79,3 +82,46 @@ def test_a_question_that_asks_when_gets_the_dated_line_the_search_missed():
     assert all(DATED[e.start:e.end] == e.text for e in asked)
     other, _ = select_evidence("How do they change the policy?", hits, {"d": policy}, 2, encode)
     assert [e.text for e in other] == [piece]  # a question that does not ask when: the hit alone
+
+
+LONG = ("We collect your name, your e-mail address and your postal address when you order, "
+        "together with the items you buy, the price you pay, the time of the order, the device you "
+        "use and the pages you visit before you buy; we use it to ship the goods to you and to "
+        "answer your questions about the order, and we never sell any of it to anyone.")
+
+
+def _evidence(text: str, start: int, end: int) -> Evidence:
+    return Evidence("p", start, end, text[start:end], start, end, "", 1.0)
+
+
+def _no_encoder(texts):
+    raise AssertionError("one sentence needs no choice")
+
+
+def test_a_short_sentence_is_quoted_whole():
+    e = _evidence(TEXT, TEXT.index("We keep"), TEXT.index("We keep") + len("We keep your data for 30 days."))
+    assert quote_part(e, TEXT, 10, "How long?", _no_encoder) == (e, False)
+
+
+def test_a_long_sentence_is_cut_at_its_last_pause_within_the_limit_verbatim():
+    part, cut = quote_part(_evidence(LONG, 0, len(LONG)), LONG, 45, "What do they collect?", _no_encoder)
+    assert cut and LONG[part.start:part.end] == part.text
+    assert part.text == LONG[:LONG.index("; we use it")]  # the semicolon, not a later word
+    assert word_count(part.text) <= 45 and (part.clause_start, part.clause_end) == (0, len(LONG))
+    # With no pause in the first half of the limit, it is cut at the last word that fits.
+    part, cut = quote_part(_evidence(LONG, 0, len(LONG)), LONG, 12, "What do they collect?", _no_encoder)
+    assert cut and word_count(part.text) == 12 and part.text == LONG[:len(part.text)] and part.text.endswith("address when")
+
+
+def test_of_two_sentences_the_one_most_like_the_question_is_quoted():
+    text = "We keep your data for 30 days. " + LONG
+    part, cut = quote_part(_evidence(text, 0, len(text)), text, 70, "Do they sell my data to anyone?", HashEmbedder().encode)
+    assert not cut and part.text == LONG and text[part.start:part.end] == LONG
+    part, cut = quote_part(_evidence(text, 0, len(text)), text, 70, "How long do they keep my data for?", HashEmbedder().encode)
+    assert not cut and part.text == "We keep your data for 30 days."
+    # The sentences around it come too, while they fit: the next one first.
+    text = "Orders ship fast. We keep your data for 30 days. After that we delete it. " + LONG
+    part, cut = quote_part(_evidence(text, 0, len(text)), text, 13, "How long do they keep my data for?", HashEmbedder().encode)
+    assert not cut and part.text == "We keep your data for 30 days. After that we delete it." and text[part.start:part.end] == part.text
+    part, cut = quote_part(_evidence(text, 0, len(text)), text, 16, "How long do they keep my data for?", HashEmbedder().encode)
+    assert part.text == "Orders ship fast. We keep your data for 30 days. After that we delete it."

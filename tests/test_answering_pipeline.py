@@ -3,7 +3,8 @@ import re
 
 import pytest
 
-from answering.pipeline import Pipeline
+from answering.pipeline import MAX_WORDS, Pipeline
+from answering.readability import word_count
 from answering.relevance import RelevanceModel
 from fakes import RuleJudge
 from generation.fake import ScriptedGenerator
@@ -90,6 +91,24 @@ def test_a_contradicted_sentence_is_never_shown_and_the_clause_is_quoted(make):
     assert answer.text.startswith('The policy says: "Acme will never sell your personal information')
     assert answer.citations[0].text.startswith("Acme will never sell")
     assert any("contradicts" in n for n in answer.notes)
+
+
+def test_a_long_clause_is_quoted_in_part_so_the_answer_stays_within_the_word_limit(tmp_path, fake_embedder):
+    items = ", ".join(f"the {w} you choose" for w in ("colour", "size", "shape", "brand", "model", "style",
+                                                       "pattern", "fabric", "finish", "length", "width", "scent"))
+    text = (f"# Selling\n\nWe will never sell your personal information to anyone, including {items}, "
+            "and the notes you add to your order.\n")
+    build_index(tmp_path, [Policy("p", "P", text)], fake_embedder, CONFIG)
+    searcher = Searcher(load_index(tmp_path, CONFIG), fake_embedder, SearchSettings())
+    pipeline = Pipeline(searcher, ScriptedGenerator(["Yes, they sell your personal information."]),
+                        Settings(abstain_below=0.0), judge=RuleJudge(), relevance=RelevanceModel.judge_only())
+    answer = pipeline.ask("Do they sell my personal information?", "p").finish()
+    assert word_count(text) > MAX_WORDS and word_count(answer.text) <= MAX_WORDS
+    assert answer.text.startswith('The policy says: "We will never sell your personal information to anyone')
+    assert answer.text.endswith(' …" [1]')  # it says that the sentence goes on
+    (c,) = answer.citations
+    assert text[c.start:c.end] == c.text and answer.text.startswith(f'The policy says: "{c.text} …"')
+    assert text[c.clause_start:c.clause_end].endswith("to your order.")  # the whole clause, for display
 
 
 def test_a_sentence_is_cited_to_every_chosen_clause_that_supports_it_and_no_other(tmp_path, fake_embedder):
