@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
+from typing import Iterable, Iterator
 
 from tqdm import tqdm
 
@@ -20,6 +21,7 @@ from generation.base import Generator
 from plainpolicy.settings import Settings
 from retrieval.embedding import Embedder
 from retrieval.evaluate import Question, iter_policy_indexes
+from retrieval.types import Policy
 from retrieval.runtime import index_config
 
 log = logging.getLogger(__name__)
@@ -74,18 +76,36 @@ def score_categories(summary: Summary, questions: list[Question]) -> dict[str, i
     return out
 
 
+def policy_pipelines(path: Path, embedder: Embedder, generator: Generator, settings: Settings,
+                     start: int = 0, count: int | None = None) -> Iterator[tuple[Policy, list[Question], Pipeline]]:
+    """Each policy of the SQuAD-style file ``path`` from the ``start``-th on (at most ``count``),
+    indexed on its own, with its questions and an answer pipeline over it."""
+    relevance = RelevanceModel.load()
+    for n, (policy, questions, searcher) in enumerate(iter_policy_indexes(path, embedder, index_config(settings), settings.search)):
+        if count is not None and n >= start + count:
+            break
+        if n >= start:
+            yield policy, questions, Pipeline(searcher, generator, settings, relevance=relevance)
+
+
+def flag_totals(scored: Iterable[tuple[Summary, list[Question]]]) -> dict[str, int]:
+    """``score_flags`` summed over (summary, its policy's questions) pairs, with the flags given."""
+    total = {"flags": 0, "found": 0, "opposite": 0, "given": 0}
+    for summary, questions in scored:
+        total["given"] += len(summary.flags)
+        for k, v in score_flags(summary, questions).items():
+            total[k] += v
+    return total
+
+
 def eval_summary(path: Path, out: Path, embedder: Embedder, generator: Generator, settings: Settings,
                  policies: int | None = None) -> dict:
     """Summarise every policy of ``path`` (or the first ``policies``), write ``out``, return the
     scores."""
-    relevance = RelevanceModel.load()
     totals = {"policies": 0, "seconds": 0.0, "flags": 0, "found": 0, "opposite": 0, "citations": 0, "on_gold": 0}
     bar = tqdm(unit="policy", desc=f"Summarising {Path(path).name}", disable=None, total=policies)
     with open(out, "w", encoding="utf-8") as f:
-        for n, (policy, questions, searcher) in enumerate(iter_policy_indexes(path, embedder, index_config(settings), settings.search)):
-            if policies is not None and n >= policies:
-                break
-            pipeline = Pipeline(searcher, generator, settings, relevance=relevance)
+        for n, (policy, questions, pipeline) in enumerate(policy_pipelines(path, embedder, generator, settings, count=policies)):
             if n == 0:
                 pipeline.warm_up()
             summary = summarize(pipeline, policy.id)

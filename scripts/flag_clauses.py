@@ -23,15 +23,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from answering.evaluate_summary import score_flags  # noqa: E402
-from answering.pipeline import Pipeline  # noqa: E402
-from answering.relevance import RelevanceModel  # noqa: E402
+from answering.evaluate_summary import flag_totals, policy_pipelines  # noqa: E402
 from answering.summary import FLAGS, TOPICS, Cited, FlagLine, Summary  # noqa: E402
 from generation import make_generator  # noqa: E402
 from plainpolicy.settings import Settings  # noqa: E402
 from retrieval.embedding import MiniLMEmbedder  # noqa: E402
-from retrieval.evaluate import Question, iter_policy_indexes  # noqa: E402
-from retrieval.runtime import index_config  # noqa: E402
+from retrieval.evaluate import Question  # noqa: E402
 
 # (clauses read, clause relevance bar, topic answerable bar, margin over the opposite flag)
 RULES = [("chosen", 0.0, 0.0, 0.0)] + [(which, clause, topic, margin) for which in ("chosen", "all", "fallback")
@@ -48,15 +45,9 @@ def named(question: str, name: str) -> str:
 
 def collect(path: Path, out: Path, policies: int, start: int = 0, name_them: bool = False) -> None:
     settings = Settings.load()
-    generator = make_generator(settings)
-    relevance = RelevanceModel.load()
     with open(out, "w", encoding="utf-8") as f:
-        for n, (policy, questions, searcher) in enumerate(iter_policy_indexes(path, MiniLMEmbedder(), index_config(settings), settings.search)):
-            if n >= start + policies:
-                break
-            if n < start:
-                continue
-            pipeline = Pipeline(searcher, generator, settings, relevance=relevance)
+        for n, (policy, questions, pipeline) in enumerate(policy_pipelines(path, MiniLMEmbedder(), make_generator(settings),
+                                                                           settings, start, policies), start + 1):
             rows = []
             for topic in TOPICS:
                 question = named(topic.question, policy.name) if name_them else topic.question
@@ -73,7 +64,7 @@ def collect(path: Path, out: Path, policies: int, start: int = 0, name_them: boo
             gold = [{"flag": q.raw.get("flag"), "spans": q.answers} for q in questions if q.raw.get("flag") not in (None, "other")]
             f.write(json.dumps({"title": policy.name, "clauses": rows, "gold": gold}, ensure_ascii=False) + "\n")
             f.flush()
-            print(f"{n + 1} {policy.name}", file=sys.stderr)
+            print(f"{n} {policy.name}", file=sys.stderr)
 
 
 def summary_of(policy: dict, rule: tuple[str, float, float, float], bar: float, min_relevance: float) -> Summary:
@@ -109,12 +100,8 @@ def report(out: Path) -> None:
     print(f"{len(lines)} policies, {sum(len(p['gold']) for p in lines)} labelled flags, support bar {settings.min_flag_support}\n")
     print("| clauses read | clause relevance ≥ | topic answerable ≥ | margin over the opposite | found | recall | opposite | flags given |\n|---|---|---|---|---|---|---|---|")
     for rule in dict.fromkeys(RULES):
-        total = {"flags": 0, "found": 0, "opposite": 0, "given": 0}
-        for p, qs in zip(lines, questions):
-            summary = summary_of(p, rule, settings.min_flag_support, settings.min_relevance)
-            total["given"] += len(summary.flags)
-            for k, v in score_flags(summary, qs).items():
-                total[k] += v
+        total = flag_totals((summary_of(p, rule, settings.min_flag_support, settings.min_relevance), qs)
+                            for p, qs in zip(lines, questions))
         recall = total["found"] / total["flags"] if total["flags"] else 0.0
         print(f"| {rule[0]} | {rule[1]} | {rule[2]} | {rule[3]} | {total['found']} | {recall:.2f} | {total['opposite']} | {total['given']} |")
 

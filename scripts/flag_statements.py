@@ -18,15 +18,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from answering.evaluate_summary import score_flags  # noqa: E402
-from answering.pipeline import Pipeline  # noqa: E402
-from answering.relevance import RelevanceModel  # noqa: E402
+from answering.evaluate_summary import flag_totals, policy_pipelines  # noqa: E402
 from answering.summary import FLAGS, TOPICS, Cited, FlagLine, Summary  # noqa: E402
 from generation import make_generator  # noqa: E402
 from plainpolicy.settings import Settings  # noqa: E402
 from retrieval.embedding import MiniLMEmbedder  # noqa: E402
-from retrieval.evaluate import Question, iter_policy_indexes  # noqa: E402
-from retrieval.runtime import index_config  # noqa: E402
+from retrieval.evaluate import Question  # noqa: E402
 
 VARIANTS = {
     "A": {f.name: f.statement for t in TOPICS for f in t.flags} | {  # the first wording
@@ -50,15 +47,9 @@ BARS = (0.5, 0.55, 0.6, 0.7)
 
 def collect(path: Path, out: Path, policies: int, start: int = 0) -> None:
     settings = Settings.load()
-    generator = make_generator(settings)
-    relevance = RelevanceModel.load()
     with open(out, "w", encoding="utf-8") as f:
-        for n, (policy, questions, searcher) in enumerate(iter_policy_indexes(path, MiniLMEmbedder(), index_config(settings), settings.search)):
-            if n >= start + policies:
-                break
-            if n < start:
-                continue
-            pipeline = Pipeline(searcher, generator, settings, relevance=relevance)
+        for n, (policy, questions, pipeline) in enumerate(policy_pipelines(path, MiniLMEmbedder(), make_generator(settings),
+                                                                           settings, start, policies), start + 1):
             rows = []
             for topic in TOPICS:
                 ranked = pipeline.rank(topic.question, policy.id)
@@ -72,7 +63,7 @@ def collect(path: Path, out: Path, policies: int, start: int = 0) -> None:
             gold = [{"flag": q.raw.get("flag"), "spans": q.answers} for q in questions if q.raw.get("flag") not in (None, "other")]
             f.write(json.dumps({"title": policy.name, "clauses": rows, "gold": gold}, ensure_ascii=False) + "\n")
             f.flush()
-            print(f"{n + 1} {policy.name}", file=sys.stderr)
+            print(f"{n} {policy.name}", file=sys.stderr)
 
 
 def summary_of(policy: dict, variant: str, bar: float) -> Summary:
@@ -102,12 +93,7 @@ def report(out: Path) -> None:
     print("| wording | support bar | found | recall | opposite | flags given |\n|---|---|---|---|---|---|")
     for variant in VARIANTS:
         for bar in BARS:
-            total = {"flags": 0, "found": 0, "opposite": 0, "given": 0}
-            for p, qs in zip(lines, questions):
-                summary = summary_of(p, variant, bar)
-                total["given"] += len(summary.flags)
-                for k, v in score_flags(summary, qs).items():
-                    total[k] += v
+            total = flag_totals((summary_of(p, variant, bar), qs) for p, qs in zip(lines, questions))
             recall = total["found"] / total["flags"] if total["flags"] else 0.0
             print(f"| {variant} | {bar} | {total['found']} | {recall:.2f} | {total['opposite']} | {total['given']} |")
 
