@@ -24,7 +24,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from retrieval.sentences import is_list_item, split_sentences, strip_span
-from answering.readability import word_count
+from answering.readability import word_count, word_spans
 from answering.types import Evidence
 from retrieval.chunking import heading_name
 from retrieval.types import Hit, Policy
@@ -45,7 +45,6 @@ _DATE = re.compile(rf"\b(?:{_MONTH}\s+{_DAY},?\s+{_YEAR}|{_DAY}\s+(?:of\s+)?{_MO
 _ASKS_DATE = re.compile(r"^\W*(?:since\s+)?when\s+(?:was|is|were|did|does|do|will|has|have|had)\b"
                         r"|^\W*(?:what|which) date\b|\b(?:effective|last updated) date\b", re.I)
 
-_WORD = re.compile(r"\S*[A-Za-z0-9]\S*")  # a word as ``word_count`` counts it
 _PAUSE = re.compile(r"[,;:]\s")  # where a long sentence may be cut for a quote
 
 Encode = Callable[[Sequence[str]], np.ndarray]
@@ -213,10 +212,10 @@ def quote_part(e: Evidence, text: str, max_words: int, question: str, encode: En
         while first > 0 and fits(first - 1, last):
             first -= 1
     a, b = spans[first][0], spans[last][1]
-    words = list(_WORD.finditer(text, a, b))
+    words = word_spans(text, a, b)
     cut = len(words) > max_words
     if cut:
-        limit = words[max_words - 1].end()
+        limit = words[max_words - 1][1]
         pauses = [m.start() for m in _PAUSE.finditer(text, a, limit + 1)]
         b = pauses[-1] if pauses and word_count(text[a:pauses[-1]]) >= max_words // 2 else limit
     return dataclasses.replace(e, start=a, end=b, text=text[a:b]), cut

@@ -253,6 +253,7 @@ def copied_share(answer_sentence: str, evidence_sentence: str) -> float:
 
 # --- verbatim fallback ------------------------------------------------------------------------
 
+QUOTE_LEAD = "The policy says:"  # what starts a quoted clause (``plain_rewording``)
 _QUOTE_OPEN, _QUOTE_CLOSE = '"', '"'
 _MD_PREFIX = re.compile(r"^\s*(?:>\s*)*(?:#{1,6}\s+)?(?:(?:[-*+•·]|\(?(?:\d{1,3}|[A-Za-z]|[ivxIVX]{2,4})[.)])\s+)?")
 _MD_IMAGE_OR_LINK = re.compile(r"!?\[([^\]]*)\]\((?:[^()\s]|\([^()\s]*\))*(?:\s+\"[^\"]*\")?\)")
@@ -278,6 +279,6 @@ def plain_rewording(evidence_sentence: str, cut: bool = False) -> str:
     if not re.search(r"\w", clause):
         raise ValueError(f"nothing to quote in {evidence_sentence!r}")
     if cut:
-        return f"The policy says: {_QUOTE_OPEN}{clause} …{_QUOTE_CLOSE}"
+        return f"{QUOTE_LEAD} {_QUOTE_OPEN}{clause} …{_QUOTE_CLOSE}"
     end = "" if clause[-1] in ".!?" else "."
-    return f"The policy says: {_QUOTE_OPEN}{clause}{_QUOTE_CLOSE}{end}"
+    return f"{QUOTE_LEAD} {_QUOTE_OPEN}{clause}{_QUOTE_CLOSE}{end}"

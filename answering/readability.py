@@ -16,7 +16,7 @@ import re
 
 from retrieval.sentences import split_sentences
 
-__all__ = ["fk_grade", "syllable_count", "word_count"]
+__all__ = ["fk_grade", "syllable_count", "word_count", "word_spans"]
 
 _TOKEN = re.compile(r"\S+")
 _ALNUM = re.compile(r"[A-Za-z0-9]")
@@ -38,6 +38,12 @@ _EXCEPTIONS = {
 def word_count(text: str) -> int:
     """Number of words: whitespace-separated tokens that contain a letter or a digit."""
     return sum(1 for token in _TOKEN.findall(text) if _ALNUM.search(token))
+
+
+def word_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Where the words of ``text[start:end]`` are, as ``word_count`` counts them."""
+    end = len(text) if end is None else end
+    return [m.span() for m in _TOKEN.finditer(text, start, end) if _ALNUM.search(m.group())]
 
 
 def syllable_count(word: str) -> int:
