@@ -15,6 +15,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
+ANSWER_WAIT_MS = 480_000
+"""How long a browser test waits for the real model: for the app to load it, or for an answer.
+A wait, not a speed check (timings go in BENCHMARKS.md): on a slow 2-core machine two answers
+from one llama.cpp server took over 3 minutes."""
 
 
 def require_model(path: Path) -> Path:

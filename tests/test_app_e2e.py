@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from real_helpers import ARTIFACTS, ROOT, streamlit_app
+from real_helpers import ANSWER_WAIT_MS, ARTIFACTS, ROOT, streamlit_app
 
 CHROMIUM = Path("/usr/bin/chromium")
 QUESTION = "Does 123RF sell my personal information?"
@@ -62,7 +62,7 @@ def test_ask_in_a_real_browser(browser, index_dir, capsys):
         expect(page.get_by_text("Getting ready")).to_be_visible(timeout=30_000)  # the loading state
         chat_box = page.get_by_test_id("stChatInputTextArea")
         problem = page.get_by_test_id("stAlert")
-        expect(chat_box.or_(problem)).to_be_visible(timeout=60_000)
+        expect(chat_box.or_(problem)).to_be_visible(timeout=ANSWER_WAIT_MS)
         if problem.count():
             pytest.fail(f"the app did not start: {problem.first.inner_text()}")
         expect(chat_box).to_be_editable()
@@ -73,11 +73,11 @@ def test_ask_in_a_real_browser(browser, index_dir, capsys):
         chat_box.press("Enter")
         sent = time.monotonic()
         answer = page.locator(".st-key-answer-0")
-        expect(answer).not_to_have_text("", timeout=60_000)
+        expect(answer).not_to_have_text("", timeout=ANSWER_WAIT_MS)
         first_text = time.monotonic() - sent
 
         card = page.locator(".st-key-cite-0-1")
-        expect(card).to_be_visible(timeout=60_000)
+        expect(card).to_be_visible(timeout=ANSWER_WAIT_MS)
         done = time.monotonic() - sent
         expect(page.locator("mark", has_text=CLAUSE).first).to_be_visible()
         assert CLAUSE in card.inner_text()
@@ -95,9 +95,9 @@ def test_ask_in_a_real_browser(browser, index_dir, capsys):
         chat_box.fill(SECOND_QUESTION)
         chat_box.press("Enter")
         sent = time.monotonic()
-        expect(page.locator(".st-key-answer-1")).not_to_have_text("", timeout=60_000)
+        expect(page.locator(".st-key-answer-1")).not_to_have_text("", timeout=ANSWER_WAIT_MS)
         second_text = time.monotonic() - sent
-        expect(page.locator(".st-key-cite-1-1")).to_be_visible(timeout=120_000)  # up to five companies
+        expect(page.locator(".st-key-cite-1-1")).to_be_visible(timeout=ANSWER_WAIT_MS)  # up to five companies
         answer_1 = page.locator(".st-key-answer-1").inner_text()
         companies = {"123RF", "PanoramaStock", "Paletten Camera", "Picroma", "Optokingdom"}
         named = {line.split(":")[0].strip() for line in answer_1.splitlines() if ":" in line}
