@@ -7,7 +7,10 @@ embedder's similarity of the clause to the question, and the share of the questi
 uses. Whether any clause does (per question): the best clause's score and the share of the
 question's words that occur anywhere in the policy. A policy that never uses a question's words
 ("health", "biometric") seldom answers it, and the model judge alone rates a clause about
-collection in general highly for "Does X collect my health data?" (BENCHMARKS.md).
+collection in general highly for "Does X collect my health data?" (BENCHMARKS.md). For that
+share, "company", the stand-in for the company's name (``retrieval.search.STAND_IN``), is not one
+of the question's words: nearly every policy uses it, so every question that named its company
+looked partly covered by any policy.
 
 This module does not call the model, search or judge sentences; it only combines numbers it is
 given. The weights are data, not tuned by hand.
@@ -22,6 +25,7 @@ from pathlib import Path
 from typing import Sequence
 
 from retrieval.keywords import tokenize
+from retrieval.search import STAND_IN
 
 WEIGHTS = Path(__file__).with_name("relevance.json")
 CLAUSE_FEATURES = ("judge", "similarity", "clause_words")
@@ -88,7 +92,10 @@ def clause_features(query: str, clauses: Sequence[str], judged: Sequence[float],
 
 def question_features(clause_scores: Sequence[float], query: str, policy_text: str) -> dict[str, float]:
     return {"best_clause": _log_odds(max(clause_scores, default=0.0)),
-            "policy_words": _share(_terms(query), _policy_terms(policy_text))}
+            "policy_words": _share([w for w in _terms(query) if w not in _STAND_IN_WORDS], _policy_terms(policy_text))}
+
+
+_STAND_IN_WORDS = frozenset(tokenize(STAND_IN))
 
 
 def _terms(query: str) -> list[str]:

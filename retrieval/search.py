@@ -18,6 +18,9 @@ import numpy as np
 from plainpolicy.settings import Settings
 from retrieval.dense import exact_top, graph_top, kind_of
 from retrieval.embedding import Embedder
+
+STAND_IN = "the company"
+"""What ``Searcher.without_name`` puts where the question named the company."""
 from retrieval.expansion import expand
 from retrieval.index import Index, embed_text
 from retrieval.keywords import KeywordIndex
@@ -117,7 +120,7 @@ class Searcher:
         return found.pop() if len(found) == 1 else None
 
     def without_name(self, question: str, policy_id: str | None) -> str:
-        """The question with the name of the policy it is about replaced by "the company".
+        """The question with the name of the policy it is about replaced by ``STAND_IN``.
 
         Within one policy the company's name tells nothing about which clause answers a
         question, but it draws the clauses that merely name the company ("Acme is committed to
@@ -129,7 +132,7 @@ class Searcher:
         p = self.index.policies[policy_id]
         for name in sorted({p.name, policy_id}, key=len, reverse=True):
             if len(name) >= 3:
-                question = re.sub(rf"(?<![A-Za-z0-9]){re.escape(name)}(?:['’]s)?(?![A-Za-z0-9])", "the company", question, flags=re.I)
+                question = re.sub(rf"(?<![A-Za-z0-9]){re.escape(name)}(?:['’]s)?(?![A-Za-z0-9])", STAND_IN, question, flags=re.I)
         return question
 
     def _rows(self, policy_id: str | None) -> tuple[int, int]:

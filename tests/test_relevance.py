@@ -6,6 +6,7 @@ import pytest
 
 from answering.relevance import (CLAUSE_FEATURES, QUESTION_FEATURES, Logistic, RelevanceModel, clause_features,
                                  question_features)
+from retrieval.search import STAND_IN
 
 POLICY = ("We collect your name and e-mail address when you sign up. "
           "We never sell your personal information. You can delete your account at any time.")
@@ -30,6 +31,12 @@ def test_policy_words_is_the_share_of_question_words_anywhere_in_the_policy():
     assert question_features([0.5], "Can I delete my account?", POLICY)["policy_words"] == 1.0
     assert question_features([0.5], "Do they collect health or medical records?", POLICY)["policy_words"] == pytest.approx(1 / 4)
     assert question_features([0.5], "", POLICY)["best_clause"] == pytest.approx(0.0)
+
+
+def test_the_stand_in_for_the_company_name_is_not_counted_among_the_words_the_policy_uses():
+    policy = "The company collects your name. The company never sells it."
+    # collect, health, record: only "collect" is in the policy; "company" would have made it 2 of 4
+    assert question_features([0.5], f"Does {STAND_IN} collect my health records?", policy)["policy_words"] == pytest.approx(1 / 3)
 
 
 def test_logistic_is_a_sigmoid_of_the_weighted_sum():
