@@ -30,6 +30,7 @@ from retrieval.search import STAND_IN
 WEIGHTS = Path(__file__).with_name("relevance.json")
 CLAUSE_FEATURES = ("judge", "similarity", "clause_words")
 QUESTION_FEATURES = ("best_clause", "policy_words")
+_STAND_IN_WORDS = frozenset(tokenize(STAND_IN))  # not counted by policy_words
 
 
 @dataclass(frozen=True)
@@ -93,9 +94,6 @@ def clause_features(query: str, clauses: Sequence[str], judged: Sequence[float],
 def question_features(clause_scores: Sequence[float], query: str, policy_text: str) -> dict[str, float]:
     return {"best_clause": _log_odds(max(clause_scores, default=0.0)),
             "policy_words": _share([w for w in _terms(query) if w not in _STAND_IN_WORDS], _policy_terms(policy_text))}
-
-
-_STAND_IN_WORDS = frozenset(tokenize(STAND_IN))
 
 
 def _terms(query: str) -> list[str]:

@@ -18,15 +18,15 @@ import numpy as np
 from plainpolicy.settings import Settings
 from retrieval.dense import exact_top, graph_top, kind_of
 from retrieval.embedding import Embedder
-
-STAND_IN = "the company"
-"""What ``Searcher.without_name`` puts where the question named the company."""
 from retrieval.expansion import expand
 from retrieval.index import Index, embed_text
 from retrieval.keywords import KeywordIndex
 from retrieval.types import Hit
 
 log = logging.getLogger(__name__)
+
+STAND_IN = "the company"
+"""What ``Searcher.without_name`` puts where the question named the company."""
 
 
 @dataclass(frozen=True)
