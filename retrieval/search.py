@@ -112,10 +112,9 @@ class Searcher:
 
     def policy_named_in(self, question: str) -> str | None:
         """The id of the one policy whose name or id the question mentions, if exactly one is."""
-        text = question.lower()
         found = {
             pid for pid, p in self.index.policies.items()
-            if any(re.search(rf"(?<![a-z0-9]){re.escape(n.lower())}(?![a-z0-9])", text) for n in {p.name, pid} if len(n) >= 3)
+            if any(pattern.search(question) for pattern in _name_patterns(p.name, pid))
         }
         return found.pop() if len(found) == 1 else None
 
@@ -129,10 +128,8 @@ class Searcher:
         """
         if policy_id is None or policy_id not in self.index.policies:
             return question
-        p = self.index.policies[policy_id]
-        for name in sorted({p.name, policy_id}, key=len, reverse=True):
-            if len(name) >= 3:
-                question = re.sub(rf"(?<![A-Za-z0-9]){re.escape(name)}(?:['’]s)?(?![A-Za-z0-9])", STAND_IN, question, flags=re.I)
+        for pattern in _name_patterns(self.index.policies[policy_id].name, policy_id):
+            question = pattern.sub(STAND_IN, question)
         return question
 
     def _rows(self, policy_id: str | None) -> tuple[int, int]:
@@ -146,6 +143,19 @@ class Searcher:
         if self.graph and (lo, hi) == (0, len(self.index.chunks)):
             return graph_top(self.index.dense, q, n, self.settings.ef_search)
         return exact_top(self.index.matrix, q, lo, hi, n)
+
+
+def _name_patterns(name: str, policy_id: str) -> list[re.Pattern[str]]:
+    """Whole-word matches, "'s" included, for a policy's name and id, longest first. A name of
+    three or more characters matches in any case ("ACME PHOTOS's"); a shorter one ("Yr", "HP")
+    only as the policy writes it, since in other cases it may be a word or an abbreviation; a
+    single character never."""
+    patterns = []
+    for n in sorted({name, policy_id}, key=len, reverse=True):
+        if len(n) >= 3 or (len(n) == 2 and n == name):
+            patterns.append(re.compile(rf"(?<![A-Za-z0-9]){re.escape(n)}(?:['’]s)?(?![A-Za-z0-9])",
+                                       re.I if len(n) >= 3 else 0))
+    return patterns
 
 
 def _minmax(x: np.ndarray) -> np.ndarray:

@@ -71,3 +71,13 @@ def test_the_company_name_is_left_out_of_a_search_within_its_policy(searcher):
     assert searcher.without_name("Does Bolt keep my data?", "bolt") == "Does the company keep my data?"
     assert searcher.without_name("Does Boltzmann keep my data?", "bolt") == "Does Boltzmann keep my data?"
     assert searcher.without_name("Does Bolt keep my data?", None) == "Does Bolt keep my data?"
+
+
+def test_a_two_letter_name_counts_only_as_the_policy_writes_it(tmp_path, fake_embedder):
+    policies = POLICIES + [Policy("yr", "Yr", "# Weather\n\nYr shows the weather and keeps no data.\n")]
+    build_index(tmp_path, policies, fake_embedder, CONFIG)
+    searcher = Searcher(load_index(tmp_path, CONFIG), fake_embedder)
+    assert searcher.policy_named_in("Does Yr sell my data?") == "yr"
+    assert searcher.policy_named_in("does yr sell my data?") is None
+    assert searcher.without_name("Does Yr's app track me?", "yr") == "Does the company app track me?"
+    assert searcher.without_name("Does YR track me?", "yr") == "Does YR track me?"
