@@ -15,6 +15,10 @@ model fitted on them. For every file it prints, out of fold:
 Usage:
   .venv/bin/python scripts/relevance_fit.py tosdr.rel.jsonl=../shared/data/tosdr_dev.json \
       pqa.rel.jsonl=../shared/data/policyqa_dev.json seed.rel.jsonl=tests/data/seed_qa_dev.json [--write]
+      [--evidence K]
+
+``--evidence K`` keeps, of each question's clauses, the first K by selection score (dumps made with
+``relevance_data.py --evidence`` at least K), to compare evidence counts on one dump.
 """
 from __future__ import annotations
 
@@ -34,13 +38,21 @@ from retrieval.evaluate import load_squad  # noqa: E402
 FOLDS = 5
 
 
-def load(pairs: list[str]) -> list[dict]:
+PER_CLAUSE = ("clauses", "starts", "ends", "gold", "similarity", "rank", "within", "relevance")
+
+
+def load(pairs: list[str], evidence: int | None = None) -> list[dict]:
     rows = []
     for pair in pairs:
         dump, source = pair.split("=", 1)
         texts = {p.id: p.text for p, _ in load_squad(Path(source))}
         for line in Path(dump).read_text(encoding="utf-8").splitlines():
             r = json.loads(line)
+            if evidence is not None:
+                if "within" not in r:
+                    raise SystemExit(f"{dump}: no 'within' field; dump again with relevance_data.py --evidence")
+                keep = [i for i, k in enumerate(r["within"]) if k <= evidence]
+                r.update({key: [r[key][i] for i in keep] for key in PER_CLAUSE})
             if not r["clauses"]:
                 continue  # no evidence at all: the pipeline abstains before any judging
             r["file"], r["policy_text"] = Path(source).name, texts[r["policy"]]
@@ -73,9 +85,10 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("dumps", nargs="+", help="DUMP.jsonl=SOURCE.json")
     ap.add_argument("--abstain", type=float, default=0.04, help="share of answerable questions allowed to abstain")
+    ap.add_argument("--evidence", type=int, default=None, help="keep the first K clauses of each question (see above)")
     ap.add_argument("--write", action="store_true", help=f"write the weights fitted on everything to {WEIGHTS}")
     args = ap.parse_args()
-    rows = load(args.dumps)
+    rows = load(args.dumps, args.evidence)
     policies = sorted({(r["file"], r["policy"]) for r in rows})
     fold = {p: n % FOLDS for n, p in enumerate(policies)}
     for k in range(FOLDS):
