@@ -71,8 +71,8 @@ def main() -> None:
                 query = searcher.without_name(q.text, policy.id)
                 hits = searcher.search(query, policy_id=policy.id, k=settings.answer_hits)
                 evidence, similarity = select_evidence(query, hits, searcher.index.policies, count, embedder.encode)
-                within = {}
-                for k in range(count, 0, -1):  # the first k of them by selection score, for each k
+                within = {(e.start, e.end): count for e in evidence}
+                for k in range(count - 1, 0, -1):  # the first k of them by selection score, for each k
                     fewer, _ = select_evidence(query, hits, searcher.index.policies, k, embedder.encode)
                     within.update({(e.start, e.end): k for e in fewer})
                 clauses = [_one_line(e.context) for e in evidence]

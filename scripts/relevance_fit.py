@@ -38,6 +38,7 @@ from retrieval.evaluate import load_squad  # noqa: E402
 FOLDS = 5
 
 
+# per-clause lists of a dump, cut together by --evidence ("rank" keeps its rank among all the dumped clauses)
 PER_CLAUSE = ("clauses", "starts", "ends", "gold", "similarity", "rank", "within", "relevance")
 
 
