@@ -45,6 +45,8 @@ def main() -> None:
     ap.add_argument("--evidence", type=int, default=None, help="evidence sentences per question (default: the setting)")
     ap.add_argument("--resume", action="store_true", help="keep the questions already in --out, add the others")
     args = ap.parse_args()
+    if args.evidence is not None and args.evidence < 1:
+        ap.error("--evidence must be at least 1")
     chosen = even_sample(args.file, args.sample)
     settings, embedder = Settings.load(), MiniLMEmbedder()
     count = args.evidence or settings.evidence_sentences

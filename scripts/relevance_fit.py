@@ -89,6 +89,8 @@ def main() -> None:
     ap.add_argument("--evidence", type=int, default=None, help="keep the first K clauses of each question (see above)")
     ap.add_argument("--write", action="store_true", help=f"write the weights fitted on everything to {WEIGHTS}")
     args = ap.parse_args()
+    if args.evidence is not None and args.evidence < 1:
+        ap.error("--evidence must be at least 1")
     rows = load(args.dumps, args.evidence)
     policies = sorted({(r["file"], r["policy"]) for r in rows})
     fold = {p: n % FOLDS for n, p in enumerate(policies)}
