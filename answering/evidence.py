@@ -58,13 +58,41 @@ def clause_span(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def sentence_span(text: str, start: int, end: int) -> tuple[int, int]:
-    """The sentence(s) of its clause that ``text[start:end]`` overlaps; the chunk itself if they are too long."""
+    """The sentence(s) of its clause that ``text[start:end]`` overlaps; if they are too long,
+    the part of the sentence it sits in (``sentence_parts``), never a bare chunk cut mid-phrase."""
     ca, cb = clause_span(text, start, end)
     spans = [(s, e) for s, e in split_sentences(text, ca, cb) if s < end and start < e and not _heading(text[s:e])]
     if not spans:
         return start, end
     a, b = spans[0][0], spans[-1][1]
-    return (a, b) if b - a <= MAX_EVIDENCE_CHARS else (start, end)
+    if b - a <= MAX_EVIDENCE_CHARS:
+        return a, b
+    parts = [(s, e) for s, e in sentence_parts(text, *next(sp for sp in spans if start < sp[1])) if s < end and start < e]
+    if not parts:
+        return start, end
+    if parts[-1][1] - parts[0][0] <= MAX_EVIDENCE_CHARS:
+        return parts[0][0], parts[-1][1]
+    return parts[0]
+
+
+def sentence_parts(text: str, start: int, end: int, limit: int = MAX_EVIDENCE_CHARS) -> list[tuple[int, int]]:
+    """``text[start:end]`` (one sentence) cut into parts of at most ``limit`` characters, each
+    ending at the last pause (comma, semicolon, colon) that fits, else at the last word that
+    fits. The parts are verbatim, in order, and cover every word of the sentence."""
+    parts: list[tuple[int, int]] = []
+    a = start
+    while a < end:
+        if end - a <= limit:
+            b = end
+        else:
+            pauses = [m.start() + 1 for m in _PAUSE.finditer(text, a, a + limit)]  # keep the comma
+            words = [w for w in word_spans(text, a, a + limit) if w[1] < a + limit or not text[a + limit].isalnum()]
+            b = pauses[-1] if pauses and pauses[-1] - a >= limit // 3 else (words[-1][1] if words else a + limit)
+        s, e = strip_span(text, a, b)
+        if s < e:
+            parts.append((s, e))
+        a = b
+    return parts
 
 
 def next_sentence(text: str, end: int) -> tuple[int, int] | None:
@@ -143,7 +171,7 @@ def candidates(hits: list[Hit], policies: dict[str, Policy]) -> list[Evidence]:
                 continue
             s, e = body
         nxt = next_sentence(text, e) if rank < FOLLOW_UPS else None
-        if nxt and len(text[nxt[0]:nxt[1]].split()) <= SHORT_FOLLOW_UP:
+        if nxt and len(text[nxt[0]:nxt[1]].split()) <= SHORT_FOLLOW_UP and nxt[1] - s <= MAX_EVIDENCE_CHARS:
             add(hit.chunk.policy_id, s, nxt[1], hit.chunk.section, hit.score)  # "... collected. In order to ship it."
         else:
             add(hit.chunk.policy_id, s, e, hit.chunk.section, hit.score)
@@ -197,10 +225,11 @@ def quote_part(e: Evidence, text: str, max_words: int, question: str, encode: En
     while they fit; if that one alone is too long, its start up to the last comma, semicolon or
     colon within ``max_words`` words (at a word if that would keep less than half of them). The
     part is verbatim, ``text[part.start:part.end] == part.text``, and keeps ``e``'s clause for
-    display; the flag is True when a sentence was cut short.
+    display; the flag is True when the part stops before its sentence does (cut here, or ``e``
+    already a part of a long sentence).
     """
     if word_count(e.text) <= max_words:
-        return e, False
+        return e, _ends_early(text, e.end, e.clause_start, e.clause_end)
     spans = split_sentences(text, e.start, e.end) or [(e.start, e.end)]
     first = last = 0
     if len(spans) > 1:
@@ -218,4 +247,9 @@ def quote_part(e: Evidence, text: str, max_words: int, question: str, encode: En
         limit = words[max_words - 1][1]
         pauses = [m.start() for m in _PAUSE.finditer(text, a, limit + 1)]
         b = pauses[-1] if pauses and word_count(text[a:pauses[-1]]) >= max_words // 2 else limit
-    return dataclasses.replace(e, start=a, end=b, text=text[a:b]), cut
+    return dataclasses.replace(e, start=a, end=b, text=text[a:b]), cut or _ends_early(text, b, e.clause_start, e.clause_end)
+
+
+def _ends_early(text: str, end: int, clause_start: int, clause_end: int) -> bool:
+    """Whether ``end`` falls inside a sentence of the clause (a part of a long one, ``sentence_parts``)."""
+    return any(s < end < t for s, t in split_sentences(text, clause_start, clause_end))

@@ -3,7 +3,8 @@ for a question that asks when."""
 import numpy as np
 from fakes import HashEmbedder
 
-from answering.evidence import asks_for_date, candidates, dated_sentences, list_lead, quote_part, select_evidence
+from answering.evidence import (MAX_EVIDENCE_CHARS, asks_for_date, candidates, dated_sentences, list_lead, quote_part,
+                                select_evidence, sentence_parts)
 from answering.readability import word_count
 from answering.types import Evidence
 from retrieval.types import Chunk, Hit, Policy
@@ -125,3 +126,35 @@ def test_of_two_sentences_the_one_most_like_the_question_is_quoted():
     assert not cut and part.text == "We keep your data for 30 days. After that we delete it." and text[part.start:part.end] == part.text
     part, cut = quote_part(_evidence(text, 0, len(text)), text, 16, "How long do they keep my data for?", HashEmbedder().encode)
     assert part.text == "Orders ship fast. We keep your data for 30 days. After that we delete it."
+
+
+# One sentence of 520 characters, as crawled policies have them: a hit inside it becomes the part
+# of the sentence it sits in, cut at a comma, never the bare chunk.
+RUN_ON = ("We will never sell student records unless the sale is part of a corporate transaction, "
+          "such as a merger, acquisition, bankruptcy, or other sale of assets, in which case we will "
+          "require the new owner to continue to honor the terms provided in this privacy policy or we "
+          "will give the school notice and a chance to opt out of the transfer of student records by "
+          "deleting the student records before the transfer occurs, and we will tell every parent "
+          "about it in writing at least thirty days before the records move to the new owner.\n")
+
+
+def test_a_hit_in_an_over_long_sentence_becomes_its_part_of_the_sentence():
+    policy = Policy("r", "R", RUN_ON)
+    start = RUN_ON.index("such as a merger")
+    chunk = Hit(Chunk("r:1", "r", start, start + len("such as a merger, acquisition,"), "such as a merger, acquisition,", ""), 1.0)
+    e, rest = candidates([chunk], {"r": policy})  # the rest of the sentence follows, as its own candidate
+    assert len(RUN_ON.strip()) > MAX_EVIDENCE_CHARS >= len(e.text)
+    assert e.text.startswith("We will never sell student records") and e.text.endswith(",")
+    assert RUN_ON[e.start:e.end] == e.text and rest.text.startswith("and we will tell every parent")
+    parts = sentence_parts(RUN_ON, 0, len(RUN_ON.strip()))
+    assert all(b - a <= MAX_EVIDENCE_CHARS for a, b in parts) and len(parts) == 2
+    assert " ".join(RUN_ON[a:b] for a, b in parts) == RUN_ON.strip()  # every word, in order
+    # Quoted, such a part says that the sentence goes on.
+    assert quote_part(e, RUN_ON, 100, "Do they sell my data?", _no_encoder) == (e, True)
+
+
+def test_a_sentence_part_without_a_pause_ends_at_a_whole_word():
+    text = ("word " * 120).strip() + "."
+    parts = sentence_parts(text, 0, len(text))
+    assert len(parts) > 1 and all(set(text[a:b].rstrip(".").split()) == {"word"} for a, b in parts)
+    assert all(b - a <= MAX_EVIDENCE_CHARS for a, b in parts)
