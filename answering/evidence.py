@@ -1,6 +1,7 @@
 """Pick the policy sentences that bear on a question, from search hits.
 
-Each hit (a short chunk) is widened to the whole sentence it sits in, and to its clause (line
+Each hit (a short chunk) is widened to the whole sentence it sits in (to its part of a sentence
+over ``MAX_EVIDENCE_CHARS``, cut at commas: ``sentence_parts``), and to its clause (line
 or paragraph) for display; the sentence right after each of the best few is added too, since
 policies often give the reason, condition or list in a sentence of its own (a short one is
 joined to the sentence before it: "... will be collected. In order to ship the goods."). The candidates are
