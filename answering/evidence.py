@@ -86,9 +86,12 @@ def sentence_parts(text: str, start: int, end: int, limit: int = MAX_EVIDENCE_CH
         if end - a <= limit:
             b = end
         else:
-            pauses = [m.start() + 1 for m in _PAUSE.finditer(text, a, a + limit)]  # keep the comma
+            pause = _last_pause(text, a, a + limit)
             words = [w for w in word_spans(text, a, a + limit) if w[1] < a + limit or not text[a + limit].isalnum()]
-            b = pauses[-1] if pauses and pauses[-1] - a >= limit // 3 else (words[-1][1] if words else a + limit)
+            if pause is not None and pause + 1 - a >= limit // 3:
+                b = pause + 1  # the part keeps its comma
+            else:
+                b = words[-1][1] if words else a + limit
         s, e = strip_span(text, a, b)
         if s < e:
             parts.append((s, e))
@@ -246,9 +249,17 @@ def quote_part(e: Evidence, text: str, max_words: int, question: str, encode: En
     cut = len(words) > max_words
     if cut:
         limit = words[max_words - 1][1]
-        pauses = [m.start() for m in _PAUSE.finditer(text, a, limit + 1)]
-        b = pauses[-1] if pauses and word_count(text[a:pauses[-1]]) >= max_words // 2 else limit
+        pause = _last_pause(text, a, limit + 1)
+        b = pause if pause is not None and word_count(text[a:pause]) >= max_words // 2 else limit  # "…" replaces the comma
     return dataclasses.replace(e, start=a, end=b, text=text[a:b]), cut or _ends_early(text, b, e.clause_start, e.clause_end)
+
+
+def _last_pause(text: str, start: int, end: int) -> int | None:
+    """Where the last comma, semicolon or colon (followed by a space) of ``text[start:end]`` is."""
+    last = None
+    for m in _PAUSE.finditer(text, start, end):
+        last = m.start()
+    return last
 
 
 def _ends_early(text: str, end: int, clause_start: int, clause_end: int) -> bool:
