@@ -250,7 +250,7 @@ def quote_part(e: Evidence, text: str, max_words: int, question: str, encode: En
     if cut:
         limit = words[max_words - 1][1]
         pause = _last_pause(text, a, limit + 1)
-        b = pause if pause is not None and word_count(text[a:pause]) >= max_words // 2 else limit  # "…" replaces the comma
+        b = pause if pause is not None and word_count(text[a:pause]) >= max_words // 2 else limit  # ends before the comma
     return dataclasses.replace(e, start=a, end=b, text=text[a:b]), cut or _ends_early(text, b, e.clause_start, e.clause_end)
 
 
