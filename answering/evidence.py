@@ -68,7 +68,7 @@ def sentence_span(text: str, start: int, end: int) -> tuple[int, int]:
     a, b = spans[0][0], spans[-1][1]
     if b - a <= MAX_EVIDENCE_CHARS:
         return a, b
-    parts = [(s, e) for s, e in sentence_parts(text, *next(sp for sp in spans if start < sp[1])) if s < end and start < e]
+    parts = [(s, e) for s, e in sentence_parts(text, *spans[0]) if s < end and start < e]
     if not parts:
         return start, end
     if parts[-1][1] - parts[0][0] <= MAX_EVIDENCE_CHARS:
@@ -87,10 +87,10 @@ def sentence_parts(text: str, start: int, end: int, limit: int = MAX_EVIDENCE_CH
             b = end
         else:
             pause = _last_pause(text, a, a + limit)
-            words = [w for w in word_spans(text, a, a + limit) if w[1] < a + limit or not text[a + limit].isalnum()]
             if pause is not None and pause + 1 - a >= limit // 3:
                 b = pause + 1  # the part keeps its comma
             else:
+                words = [w for w in word_spans(text, a, a + limit) if w[1] < a + limit or not text[a + limit].isalnum()]
                 b = words[-1][1] if words else a + limit
         s, e = strip_span(text, a, b)
         if s < e:
