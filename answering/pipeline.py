@@ -299,6 +299,7 @@ class Pipeline:
         if answers < self.settings.min_answers:
             notes.append(f"does not answer the question ({answers:.2f}): {sentence!r}")
             return None, []
+        sentence = sentence.rstrip(",;: ")  # a reply cut off after a comma: "… that they collect,."
         return (sentence if sentence[-1:] in ".!?" else sentence + "."), used
 
     def _reword(self, e: Evidence, idx: int, clause: str, question: str, notes: list[str]) -> tuple[str | None, list[int]]:

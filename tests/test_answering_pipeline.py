@@ -150,6 +150,12 @@ def test_an_invented_number_rejects_the_sentence(make):
     assert "90" not in answer.text and "30 days" in answer.text
 
 
+def test_a_sentence_cut_off_after_a_comma_ends_in_a_full_stop(make):
+    pipeline, _ = make("They will never sell your personal information to any third party,")
+    answer = ask(pipeline, "Does Acme sell my personal information?")
+    assert answer.text == "They will never sell your personal information to any third party. [1]"
+
+
 def test_markers_written_by_the_model_are_not_trusted(make):
     pipeline, _ = make("They will never sell your personal information to any third party. [7]")
     answer = ask(pipeline, "Does Acme sell my personal information?")
