@@ -65,8 +65,12 @@ def in_pick(judge: ModelJudge):
     return check
 
 
+def _accepted(scores: list[float]) -> float:
+    return round(float(np.mean([s >= 0.5 for s in scores])), 3) if scores else float("nan")
+
+
 def run(name: str, check, relevance, pairs: list[dict]) -> dict:
-    support = {"supported": [], "contradicted": [], "unrelated": []}
+    support = {"supported": [], "contradicted": [], "unrelated": [], "unstated": []}
     answers = {"yes": [], "no": []}
     not_stated = []
     t0 = time.perf_counter()
@@ -79,7 +83,7 @@ def run(name: str, check, relevance, pairs: list[dict]) -> dict:
             if p.get("source") == "not_stated":
                 not_stated.append(score)
     ms = 1000 * (time.perf_counter() - t0) / max(len(pairs), 1)
-    rest = support["contradicted"] + support["unrelated"]
+    rest = support["contradicted"] + support["unrelated"] + support["unstated"]
     acc_s = (sum(s >= 0.5 for s in support["supported"]) + sum(s < 0.5 for s in rest)) / max(len(support["supported"]) + len(rest), 1)
     acc_a = (sum(s >= 0.5 for s in answers["yes"]) + sum(s < 0.5 for s in answers["no"])) / max(len(answers["yes"]) + len(answers["no"]), 1)
     return {
@@ -88,7 +92,9 @@ def run(name: str, check, relevance, pairs: list[dict]) -> dict:
         "support_auc_vs_rest": round(auc(support["supported"], rest), 3),
         "support_auc_vs_contradicted": round(auc(support["supported"], support["contradicted"]), 3),
         "support_accuracy@0.5": round(acc_s, 3),
-        "contradicted_accepted@0.5": round(float(np.mean([s >= 0.5 for s in support["contradicted"]])) if support["contradicted"] else float("nan"), 3),
+        "contradicted_accepted@0.5": _accepted(support["contradicted"]),
+        "unstated_accepted@0.5": _accepted(support["unstated"]),
+        "supported_accepted@0.5": _accepted(support["supported"]),
         "answers_pairs": len(answers["yes"]) + len(answers["no"]),
         "answers_auc": round(auc(answers["yes"], answers["no"]), 3),
         "answers_accuracy@0.5": round(acc_a, 3),
@@ -102,8 +108,11 @@ def main() -> None:
     ap.add_argument("pairs", type=Path)
     ap.add_argument("--per-label", type=int, default=60)
     ap.add_argument("--judges", default="similarity,model,model-in-chat")
+    ap.add_argument("--kinds", default="support,answers", help="which kinds of pair to judge")
     args = ap.parse_args()
-    pairs = sample([json.loads(line) for line in args.pairs.read_text(encoding="utf-8").splitlines()], args.per_label)
+    kinds = args.kinds.split(",")
+    pairs = sample([p for line in args.pairs.read_text(encoding="utf-8").splitlines()
+                    if (p := json.loads(line))["kind"] in kinds], args.per_label)
     settings = Settings.load()
     names = args.judges.split(",")
     if "similarity" in names:

@@ -8,8 +8,11 @@ Two kinds of pair, each with a real policy sentence as the clause:
 * ``support``: a plain statement and a clause, labelled ``supported`` / ``contradicted`` /
   ``unrelated``. From every answerable ToS;DR question: the volunteers' point as a plain
   statement with its quoted clause (supported), the opposite statement with the same clause
-  (contradicted), and the statement with a random sentence of the same policy that is not a
-  quote for that point (unrelated). The statements are written per ToS;DR case below.
+  (contradicted), the statement with a random sentence of the same policy that is not a
+  quote for that point (unrelated), and the opposite statement with the sentence nearest the
+  question that is not a quote for that point (unstated: on the same topic, and a consistent
+  policy does not say the opposite of its own point; "They honor Do Not Track" against a clause
+  that only says what Do Not Track is). The statements are written per ToS;DR case below.
 * ``answers``: a question and a clause, labelled ``yes`` / ``no``. Every answerable ToS;DR
   question with its quoted clause (yes) and with a random other sentence of its policy (no);
   every unanswerable one (``not_stated``) with the sentence that search ranks first (no: made by
@@ -115,6 +118,16 @@ def _overlaps(sentence: str, quotes: list[str]) -> bool:
     return any(sentence in q or q in sentence or sentence[:60] in q for q in quotes)
 
 
+def _nearest(searcher, policy_id: str, question: str, sentences: list[str]) -> str | None:
+    """The first of ``sentences`` that overlaps a chunk search returns for ``question``."""
+    for hit in searcher.search(question, policy_id=policy_id, k=8):
+        chunk = hit.chunk.text
+        found = next((s for s in sentences if s in chunk or chunk in s or s[:60] in chunk), None)
+        if found:
+            return found
+    return None
+
+
 def build(rng: random.Random) -> list[dict]:
     pairs: list[dict] = []
     settings = Settings.load()
@@ -141,6 +154,9 @@ def build(rng: random.Random) -> list[dict]:
                 pairs.append({"kind": "support", "statement": said[1], "clause": clause, "question": q.text, "label": "contradicted"})
                 if others:
                     pairs.append({"kind": "support", "statement": said[0], "clause": rng.choice(others), "question": q.text, "label": "unrelated"})
+                near = _nearest(searcher, policy.id, q.text, others)
+                if near:
+                    pairs.append({"kind": "support", "statement": said[1], "clause": near, "question": q.text, "label": "unstated"})
     for policy, questions in load_squad(DATA / "policyqa_dev.json"):
         sentences = _sentences(policy.text)
         for n, q in enumerate(questions):
