@@ -2,10 +2,11 @@
 
 Usage:
   .venv/bin/python scripts/judge_pairs.py /tmp/pairs.jsonl
-  .venv/bin/python scripts/bench_judge.py /tmp/pairs.jsonl [--per-label 60] [--judges similarity,model,model-in-chat,model-in-pick]
+  .venv/bin/python scripts/bench_judge.py /tmp/pairs.jsonl [--per-label 60] [--judges similarity,model,model-in-chat,model-in-pick] [--kinds support,answers]
 
 For each judge it prints, on ``support`` pairs, the AUC of the support score for supported
-against the rest and against contradicted only, and the accuracy of "supported iff score >= 0.5";
+against the rest and against contradicted only, the accuracy of "supported iff score >= 0.5" and
+the share of each label accepted at 0.5 (supported, contradicted, unstated);
 on ``answers`` pairs, the AUC and accuracy of the relevance score, and the share of the
 unanswerable (``not_stated``) pairs judged "does not answer"; and milliseconds per pair.
 The same sample (the first ``--per-label`` pairs of each kind, label and source) is used for
