@@ -12,7 +12,8 @@ Two kinds of pair, each with a real policy sentence as the clause:
   quote for that point (unrelated), and the opposite statement with the sentence nearest the
   question that is not a quote for that point (unstated: on the same topic, and a consistent
   policy does not say the opposite of its own point; "They honor Do Not Track" against a clause
-  that only says what Do Not Track is). The statements are written per ToS;DR case below.
+  that only says what Do Not Track is; some of these sentences contradict the statement, which
+  leaves it unsupported all the same). The statements are written per ToS;DR case below.
 * ``answers``: a question and a clause, labelled ``yes`` / ``no``. Every answerable ToS;DR
   question with its quoted clause (yes) and with a random other sentence of its policy (no);
   every unanswerable one (``not_stated``) with the sentence that search ranks first (no: made by
