@@ -122,8 +122,7 @@ def _overlaps(sentence: str, quotes: list[str]) -> bool:
 def _nearest(searcher, policy_id: str, question: str, sentences: list[str]) -> str | None:
     """The first of ``sentences`` that overlaps a chunk search returns for ``question``."""
     for hit in searcher.search(question, policy_id=policy_id, k=8):
-        chunk = hit.chunk.text
-        found = next((s for s in sentences if s in chunk or chunk in s or s[:60] in chunk), None)
+        found = next((s for s in sentences if _overlaps(s, [hit.chunk.text])), None)
         if found:
             return found
     return None
