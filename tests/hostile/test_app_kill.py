@@ -24,7 +24,12 @@ def add_upload(page, path) -> None:
     expect(page.get_by_test_id("stSidebar")).to_be_visible(timeout=90_000)
     page.get_by_text("Add a policy").click()
     page.locator("input[type=file]").first.set_input_files(str(path))
-    page.get_by_role("button", name="Add this policy").first.click()
+    # Streamlit ignores a form's submit while its file is still uploading (that lost a click in CI):
+    # wait, as a person would, until the upload is done ("Cancel upload of …" became "Remove …").
+    expect(page.get_by_role("button", name=f"Remove {path.name}")).to_be_visible(timeout=30_000)
+    button = page.get_by_role("button", name="Add this policy").first
+    expect(button).to_be_enabled(timeout=30_000)
+    button.click()
 
 
 def intact(index_dir_path, expect_ids: set[str]) -> set[str]:
