@@ -5,15 +5,19 @@ Which clause (per clause): the meaning check's rating (``Judge.relevance``, as a
 embedder's similarity of the clause to the question, and the share of the question's words
 (stemmed, stop words out, the company's name already left out of the query) that the clause
 uses. Whether any clause does (per question): the best clause's score and the share of the
-question's words that occur anywhere in the policy. A policy that never uses a question's words
-("health", "biometric") seldom answers it, and the model judge alone rates a clause about
-collection in general highly for "Does X collect my health data?" (BENCHMARKS.md). For that
-share, "company", the stand-in for the company's name (``retrieval.search.STAND_IN``), is not one
-of the question's words: nearly every policy uses it, so every question that named its company
-looked partly covered by any policy.
+question's words that occur anywhere in the policy, each word weighed by how few privacy
+policies use it (its inverse document frequency in ``policy_terms.json``, counted over the dev
+policies by ``scripts/policy_terms.py``). A policy that never uses a question's words ("health",
+"biometric") seldom answers it, and the model judge alone rates a clause about collection in
+general highly for "Does X collect my health data?" (BENCHMARKS.md); unweighted, "collect" and
+"information", which every policy uses, made that question look half covered. For that share,
+"company", the stand-in for the company's name (``retrieval.search.STAND_IN``), is not one of the
+question's words: nearly every policy uses it, so every question that named its company looked
+partly covered by any policy. The plain share (``policy_words``) is still computed, to compare
+with (``scripts/relevance_fit.py --features``); the shipped weights do not use it.
 
 This module does not call the model, search or judge sentences; it only combines numbers it is
-given. The weights are data, not tuned by hand.
+given. The weights and word counts are data, not tuned by hand.
 """
 from __future__ import annotations
 
@@ -28,8 +32,9 @@ from retrieval.keywords import tokenize
 from retrieval.search import STAND_IN
 
 WEIGHTS = Path(__file__).with_name("relevance.json")
+TERMS = Path(__file__).with_name("policy_terms.json")
 CLAUSE_FEATURES = ("judge", "similarity", "clause_words")
-QUESTION_FEATURES = ("best_clause", "policy_words")
+QUESTION_FEATURES = ("best_clause", "policy_words", "policy_words_weighted")
 _STAND_IN_WORDS = frozenset(tokenize(STAND_IN))  # not counted by policy_words
 
 
@@ -91,9 +96,39 @@ def clause_features(query: str, clauses: Sequence[str], judged: Sequence[float],
             for c, j, s in zip(clauses, judged, similarity)]
 
 
-def question_features(clause_scores: Sequence[float], query: str, policy_text: str) -> dict[str, float]:
+def question_features(clause_scores: Sequence[float], query: str, policy_text: str,
+                      counted: bool = False) -> dict[str, float]:
+    """``counted``: the policy is one of those ``policy_terms.json`` was counted on (when fitting
+    on the dev files); its own words are then taken out of the counts, so that it is weighed as a
+    policy never seen would be."""
+    words = [w for w in _terms(query) if w not in _STAND_IN_WORDS]
+    vocabulary = _policy_terms(policy_text)
+    counts = WordCounts.load()
+    weights = [counts.weight(w, leave_out=counted and w in vocabulary, counted=counted) for w in words]
+    total = sum(weights)
     return {"best_clause": _log_odds(max(clause_scores, default=0.0)),
-            "policy_words": _share([w for w in _terms(query) if w not in _STAND_IN_WORDS], _policy_terms(policy_text))}
+            "policy_words": _share(words, vocabulary),
+            "policy_words_weighted": sum(x for w, x in zip(words, weights) if w in vocabulary) / total if total else 1.0}
+
+
+@dataclass(frozen=True)
+class WordCounts:
+    """How many of ``policies`` privacy policies use each word (``policy_terms.json``)."""
+
+    policies: int
+    using: dict[str, int]
+
+    @staticmethod
+    @lru_cache(maxsize=1)
+    def load(path: Path = TERMS) -> "WordCounts":
+        raw = json.loads(Path(path).read_text(encoding="utf-8"))
+        return WordCounts(int(raw["policies"]), {str(w): int(n) for w, n in raw["policies_using"].items()})
+
+    def weight(self, word: str, leave_out: bool = False, counted: bool = False) -> float:
+        """The word's inverse document frequency: near 0 for a word every policy uses, about
+        ``log(2 * policies)`` for one none uses. ``counted``: one of the policies is left out of
+        the total, and ``leave_out`` that it used the word."""
+        return math.log((self.policies - counted + 1) / (self.using.get(word, 0) - leave_out + 0.5))
 
 
 def _terms(query: str) -> list[str]:

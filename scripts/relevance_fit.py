@@ -31,7 +31,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from answering.relevance import (CLAUSE_FEATURES, QUESTION_FEATURES, WEIGHTS, Logistic,  # noqa: E402
+from answering.relevance import (CLAUSE_FEATURES, QUESTION_FEATURES, WEIGHTS, Logistic, RelevanceModel,  # noqa: E402
                                  clause_features, question_features)
 from retrieval.evaluate import load_squad  # noqa: E402
 
@@ -75,11 +75,16 @@ def fit_clause(rows: list[dict]) -> Logistic:
     return Logistic(dict(zip(CLAUSE_FEATURES, map(float, m.coef_[0]))), float(m.intercept_[0]))
 
 
-def fit_question(rows: list[dict], clause: Logistic) -> Logistic:
-    X = [[question_features([clause(f) for f in r["cf"]], r["query"], r["policy_text"])[k] for k in QUESTION_FEATURES] for r in rows]
+def fit_question(rows: list[dict], clause: Logistic, features: tuple[str, ...] = QUESTION_FEATURES) -> Logistic:
+    X = [[qf(r, [clause(f) for f in r["cf"]])[k] for k in features] for r in rows]
     y = [int(r["answerable"]) for r in rows]
     m = LogisticRegression(max_iter=1000, class_weight="balanced").fit(np.array(X), np.array(y))
-    return Logistic(dict(zip(QUESTION_FEATURES, map(float, m.coef_[0]))), float(m.intercept_[0]))
+    return Logistic(dict(zip(features, map(float, m.coef_[0]))), float(m.intercept_[0]))
+
+
+def qf(row: dict, clause_scores: list[float]) -> dict[str, float]:
+    # every dev policy is one of those policy_terms.json counts: its own words are left out of the counts
+    return question_features(clause_scores, row["query"], row["policy_text"], counted=True)
 
 
 def main() -> None:
@@ -87,21 +92,29 @@ def main() -> None:
     ap.add_argument("dumps", nargs="+", help="DUMP.jsonl=SOURCE.json")
     ap.add_argument("--abstain", type=float, default=0.04, help="share of answerable questions allowed to abstain")
     ap.add_argument("--evidence", type=int, default=None, help="keep the first K clauses of each question (see above)")
+    ap.add_argument("--features", default=",".join(QUESTION_FEATURES),
+                    help=f"comma-separated question features, of {', '.join(QUESTION_FEATURES)} (default: all)")
+    ap.add_argument("--keep-clause", action="store_true",
+                    help="keep the shipped per-clause model; fit (and write) only the per-question one")
     ap.add_argument("--write", action="store_true", help=f"write the weights fitted on everything to {WEIGHTS}")
     args = ap.parse_args()
     if args.evidence is not None and args.evidence < 1:
         ap.error("--evidence must be at least 1")
+    features = tuple(f for f in args.features.split(",") if f)
+    if not features or set(features) - set(QUESTION_FEATURES):
+        ap.error(f"--features takes some of {', '.join(QUESTION_FEATURES)}")
     rows = load(args.dumps, args.evidence)
+    kept = RelevanceModel.load().clause if args.keep_clause else None
     policies = sorted({(r["file"], r["policy"]) for r in rows})
     fold = {p: n % FOLDS for n, p in enumerate(policies)}
     for k in range(FOLDS):
         train = [r for r in rows if fold[(r["file"], r["policy"])] != k]
-        clause = fit_clause(train)
-        question = fit_question(train, clause)
+        clause = kept or fit_clause(train)
+        question = fit_question(train, clause, features)
         for r in rows:
             if fold[(r["file"], r["policy"])] == k:
                 r["cs"] = [clause(f) for f in r["cf"]]
-                r["qs"] = question(question_features(r["cs"], r["query"], r["policy_text"]))
+                r["qs"] = question(qf(r, r["cs"]))
     answerable = sorted(r["qs"] for r in rows if r["answerable"])
     threshold = answerable[int(args.abstain * len(answerable))]
     judge_only = sorted(max(r["relevance"]) for r in rows if r["answerable"])
@@ -132,8 +145,8 @@ def main() -> None:
             print(f"  {name} {co}: {np.mean([any(r['gold'][i] for i in c) for r, c in zip(with_gold, chosen)]):.3f} "
                   f"({np.mean([len(c) for c in chosen]):.2f} clauses)")
     if args.write:
-        clause = fit_clause(rows)
-        question = fit_question(rows, clause)
+        clause = kept or fit_clause(rows)
+        question = fit_question(rows, clause, features)
         out = {"clause": {"weights": clause.weights, "bias": clause.bias},
                "question": {"weights": question.weights, "bias": question.bias},
                "fitted_on": [p.split("=", 1)[1] for p in args.dumps]}

@@ -35,3 +35,14 @@ def test_a_dump_without_counts_is_refused_when_k_is_asked(tmp_path):
     dump.write_text(json.dumps(_row()) + "\n", encoding="utf-8")
     with pytest.raises(SystemExit, match="within"):
         relevance_fit.load([f"{dump}={SOURCE}"], evidence=2)
+
+
+def test_the_question_model_is_fitted_on_the_features_asked_for(tmp_path):
+    dump = tmp_path / "d.jsonl"
+    rows = [_row(id="q1"), _row(id="q2", answerable=False, gold=[False, False, False], relevance=[0.1, 0.1, 0.1],
+                                query="Do they collect my fingerprints?")]
+    dump.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    loaded = relevance_fit.load([f"{dump}={SOURCE}"])
+    clause = relevance_fit.fit_clause(loaded)
+    model = relevance_fit.fit_question(loaded, clause, ("best_clause", "policy_words_weighted"))
+    assert set(model.weights) == {"best_clause", "policy_words_weighted"}
