@@ -1,10 +1,10 @@
 """Summaries kept on disk beside the index, one JSON file per policy, so a summary is made once.
 
 A file is named by the policy id and a key made from the policy text, the model's name and
-``VERSION`` (raise it when the summary questions, flags, prompts or relevance weights change). A summary whose
-policy text changed is not found, and writing the new one removes the old file. Summaries of the
-seed policies are shipped in ``corpus/summaries/`` (made by ``make summaries``), read-only: they
-are used when their key matches, so a fresh machine has them without making them.
+``VERSION`` (raise it when the summary questions, flags, prompts or relevance weights change). A
+summary whose policy text changed is not found, and writing the new one removes the old file.
+Summaries of the seed policies are shipped in ``corpus/summaries/`` (made by ``make summaries``),
+read-only: they are used when their key matches, so a fresh machine has them without making them.
 
 This module does not make summaries (``answering.summary`` does).
 """
