@@ -13,8 +13,9 @@ general highly for "Does X collect my health data?" (BENCHMARKS.md); unweighted,
 "information", which every policy uses, made that question look half covered. For that share,
 "company", the stand-in for the company's name (``retrieval.search.STAND_IN``), is not one of the
 question's words: nearly every policy uses it, so every question that named its company looked
-partly covered by any policy. The plain share (``policy_words``) is still computed, to compare
-with (``scripts/relevance_fit.py --features``); the shipped weights do not use it.
+partly covered by any policy. The shipped weights take the log of that share
+(``policy_words_weighted_log``); the share itself and the plain one (``policy_words``) are still
+computed, to compare with (``scripts/relevance_fit.py --features``).
 
 This module does not call the model, search or judge sentences; it only combines numbers it is
 given. The weights and word counts are data, not tuned by hand.
@@ -34,7 +35,8 @@ from retrieval.search import STAND_IN
 WEIGHTS = Path(__file__).with_name("relevance.json")
 TERMS = Path(__file__).with_name("policy_terms.json")
 CLAUSE_FEATURES = ("judge", "similarity", "clause_words")
-QUESTION_FEATURES = ("best_clause", "policy_words", "policy_words_weighted")
+QUESTION_FEATURES = ("best_clause", "policy_words", "policy_words_weighted", "policy_words_weighted_log")
+LOG_FLOOR = 0.05  # added to the weighted share before its log, so a policy that uses none of the words is finite
 _STAND_IN_WORDS = frozenset(tokenize(STAND_IN))  # not counted by policy_words
 
 
@@ -99,16 +101,24 @@ def clause_features(query: str, clauses: Sequence[str], judged: Sequence[float],
 def question_features(clause_scores: Sequence[float], query: str, policy_text: str,
                       counted: bool = False) -> dict[str, float]:
     """``counted``: the policy is one of those ``policy_terms.json`` was counted on (when fitting
-    on the dev files); its own words are then taken out of the counts, so that it is weighed as a
-    policy never seen would be."""
+    on the dev files); it is then left out of the counts, so that it is weighed as a policy never
+    seen would be."""
     words = [w for w in _terms(query) if w not in _STAND_IN_WORDS]
     vocabulary = _policy_terms(policy_text)
     counts = WordCounts.load()
-    weights = [counts.weight(w, leave_out=counted and w in vocabulary, counted=counted) for w in words]
+    if counted:
+        counts = counts.leaving_out(vocabulary)
+    weights = [counts.weight(w) for w in words]
     total = sum(weights)
+    weighted = sum(x for w, x in zip(words, weights) if w in vocabulary) / total if total else 1.0
     return {"best_clause": _log_odds(max(clause_scores, default=0.0)),
             "policy_words": _share(words, vocabulary),
-            "policy_words_weighted": sum(x for w, x in zip(words, weights) if w in vocabulary) / total if total else 1.0}
+            "policy_words_weighted": weighted,
+            # Its log: in a logistic model the odds then go with a power of the share, so a policy
+            # that uses almost none of the question's rarer words is nearly decisive, however
+            # well the best clause is rated; a linear share let a highly rated clause about
+            # collection in general outweigh "health" and "medical" missing from the policy.
+            "policy_words_weighted_log": math.log(weighted + LOG_FLOOR)}
 
 
 @dataclass(frozen=True)
@@ -124,11 +134,14 @@ class WordCounts:
         raw = json.loads(Path(path).read_text(encoding="utf-8"))
         return WordCounts(int(raw["policies"]), {str(w): int(n) for w, n in raw["policies_using"].items()})
 
-    def weight(self, word: str, leave_out: bool = False, counted: bool = False) -> float:
+    def leaving_out(self, vocabulary: set[str] | frozenset[str]) -> "WordCounts":
+        """The counts without one of the counted policies, whose words are ``vocabulary``."""
+        return WordCounts(self.policies - 1, {w: n - (w in vocabulary) for w, n in self.using.items()})
+
+    def weight(self, word: str) -> float:
         """The word's inverse document frequency: near 0 for a word every policy uses, about
-        ``log(2 * policies)`` for one none uses. ``counted``: one of the policies is left out of
-        the total, and ``leave_out`` that it used the word."""
-        return math.log((self.policies - counted + 1) / (self.using.get(word, 0) - leave_out + 0.5))
+        ``log(2 * policies)`` for one none uses."""
+        return math.log((self.policies + 1) / (self.using.get(word, 0) + 0.5))
 
 
 def _terms(query: str) -> list[str]:

@@ -22,7 +22,7 @@ from retrieval.types import Policy
 
 log = logging.getLogger(__name__)
 
-VERSION = "3"  # "2" was used by an experiment that was not kept (BENCHMARKS.md, fifteenth session)
+VERSION = "4"  # "2" was used by an experiment that was not kept (BENCHMARKS.md, fifteenth session)
 
 
 class SummaryCache:

@@ -52,7 +52,7 @@ class Settings:
     answer_hits: int = 20
     evidence_sentences: int = 4
     abstain_below: float = 0.3
-    min_relevance: float = 0.22  # on the combined score (answering.relevance); from scripts/relevance_fit.py
+    min_relevance: float = 0.20  # on the combined score (answering.relevance); from scripts/relevance_fit.py
     co_relevance: float = 0.7
     min_support: float = 0.5
     min_answers: float = 0.5  # the meaning check's rating that an answer sentence answers the question

@@ -43,8 +43,24 @@ def test_a_word_few_policies_use_weighs_more_than_one_every_policy_uses():
     counts = WordCounts(100, {"collect": 100, "inform": 98, "health": 10})
     assert counts.weight("collect") < 0.01 < counts.weight("health") < counts.weight("fingerprint")
     assert counts.weight("fingerprint") == pytest.approx(math.log(101 / 0.5))  # in no policy counted
-    # a counted policy left out of its own counts: as if it had never been seen
-    assert counts.weight("health", leave_out=True, counted=True) == pytest.approx(math.log(100 / 9.5))
+
+
+def test_a_counted_policy_is_left_out_of_its_own_counts():
+    counts = WordCounts(100, {"collect": 100, "health": 10})
+    without = counts.leaving_out(frozenset({"collect", "health", "unique"}))  # as if it had never been seen
+    assert without.weight("health") == pytest.approx(math.log(100 / 9.5))
+    assert without.weight("collect") == pytest.approx(math.log(100 / 99.5))
+    # a word only this policy used is not in the counts (used by fewer than two): weighed as used by none
+    assert without.weight("unique") == pytest.approx(math.log(100 / 0.5))
+    assert counts.weight("health") == pytest.approx(math.log(101 / 10.5))  # the counts themselves unchanged
+
+
+def test_features_of_a_counted_policy_weigh_its_words_as_if_unseen():
+    seen = question_features([0.5], "Do they collect health or medical records?", POLICY)
+    unseen = question_features([0.5], "Do they collect health or medical records?", POLICY, counted=True)
+    # the policy uses "collect" and "record"; left out of the counts, they are a little rarer
+    assert unseen["policy_words_weighted"] > seen["policy_words_weighted"]
+    assert unseen["policy_words"] == seen["policy_words"]
 
 
 def test_policy_words_weighted_lets_the_rare_missing_words_count_most():
@@ -54,17 +70,26 @@ def test_policy_words_weighted_lets_the_rare_missing_words_count_most():
     assert question_features([0.5], "Can I delete my account?", POLICY)["policy_words_weighted"] == 1.0
 
 
+def test_the_log_of_the_weighted_share_spreads_the_policies_that_use_almost_none_of_the_words():
+    none = question_features([0.5], "Do they keep fingerprints?", POLICY)
+    assert none["policy_words_weighted"] == 0.0
+    assert none["policy_words_weighted_log"] == pytest.approx(math.log(0.05))  # finite
+    all_ = question_features([0.5], "Can I delete my account?", POLICY)
+    assert all_["policy_words_weighted_log"] == pytest.approx(math.log(1.05))
+
+
 def test_logistic_is_a_sigmoid_of_the_weighted_sum():
     f = Logistic({"a": 2.0, "b": -1.0}, 0.5)
     assert f({"a": 1.0, "b": 3.0}) == pytest.approx(1 / (1 + math.exp(0.5)))
 
 
 def test_the_shipped_weights_use_the_features_chosen_by_measurement():
-    # BENCHMARKS.md, sixteenth session: the weighted share of the question's words replaced the plain one
+    # BENCHMARKS.md, sixteenth and seventeenth sessions: the log of the weighted share of the
+    # question's words replaced the plain share
     model = RelevanceModel.load()
     assert set(model.clause.weights) == set(CLAUSE_FEATURES)
-    assert set(model.question.weights) == {"best_clause", "policy_words_weighted"}
-    assert model.question.weights["policy_words_weighted"] > 0  # more of its words used: more likely answered
+    assert set(model.question.weights) == {"best_clause", "policy_words_weighted_log"}
+    assert model.question.weights["policy_words_weighted_log"] > 0  # more of its words used: more likely answered
 
 
 def test_with_the_shipped_weights_a_question_whose_words_the_policy_never_uses_scores_lower():
