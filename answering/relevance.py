@@ -14,8 +14,11 @@ general highly for "Does X collect my health data?" (BENCHMARKS.md); unweighted,
 "company", the stand-in for the company's name (``retrieval.search.STAND_IN``), is not one of the
 question's words: nearly every policy uses it, so every question that named its company looked
 partly covered by any policy. The shipped weights take the log of that share
-(``policy_words_weighted_log``); the share itself and the plain one (``policy_words``) are still
-computed, to compare with (``scripts/relevance_fit.py --features``).
+(``policy_words_weighted_log``). Still computed, to compare with (``scripts/relevance_fit.py
+--features``; BENCHMARKS.md): the share itself, the plain one (``policy_words``), the second-best
+clause's score, and the share with a word counted as used when the policy uses one of the words
+policies say it with (``policy_words_expanded_log``: "police" used where the policy says
+"law enforcement"; ``retrieval.expansion``).
 
 This module does not call the model, search or judge sentences; it only combines numbers it is
 given. The weights and word counts are data, not tuned by hand.
@@ -29,13 +32,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
 
+from retrieval.expansion import policy_words
 from retrieval.keywords import tokenize
 from retrieval.search import STAND_IN
 
 WEIGHTS = Path(__file__).with_name("relevance.json")
 TERMS = Path(__file__).with_name("policy_terms.json")
 CLAUSE_FEATURES = ("judge", "similarity", "clause_words")
-QUESTION_FEATURES = ("best_clause", "policy_words", "policy_words_weighted", "policy_words_weighted_log")
+QUESTION_FEATURES = ("best_clause", "second_clause", "policy_words", "policy_words_weighted", "policy_words_weighted_log",
+                     "policy_words_expanded_log")
 LOG_FLOOR = 0.05  # added to the weighted share before its log, so a policy that uses none of the words is finite
 _STAND_IN_WORDS = frozenset(tokenize(STAND_IN))  # not counted by policy_words
 
@@ -111,14 +116,21 @@ def question_features(clause_scores: Sequence[float], query: str, policy_text: s
     weights = [counts.weight(w) for w in words]
     total = sum(weights)
     weighted = sum(x for w, x in zip(words, weights) if w in vocabulary) / total if total else 1.0
-    return {"best_clause": _log_odds(max(clause_scores, default=0.0)),
+    # A word counts as used when the policy uses one of the words policies say it with
+    # ("police": "law enforcement", "authorities"; retrieval.expansion), weighed as the word itself.
+    others = _other_words(query)
+    expanded = sum(x for w, x in zip(words, weights) if w in vocabulary or others.get(w, set()) & vocabulary)
+    ranked = sorted(clause_scores, reverse=True)
+    return {"best_clause": _log_odds(ranked[0] if ranked else 0.0),
+            "second_clause": _log_odds(ranked[1] if len(ranked) > 1 else 0.0),
             "policy_words": _share(words, vocabulary),
             "policy_words_weighted": weighted,
             # Its log: in a logistic model the odds then go with a power of the share, so a policy
             # that uses almost none of the question's rarer words is nearly decisive, however
             # well the best clause is rated; a linear share let a highly rated clause about
             # collection in general outweigh "health" and "medical" missing from the policy.
-            "policy_words_weighted_log": math.log(weighted + LOG_FLOOR)}
+            "policy_words_weighted_log": math.log(weighted + LOG_FLOOR),
+            "policy_words_expanded_log": math.log((expanded / total if total else 1.0) + LOG_FLOOR)}
 
 
 @dataclass(frozen=True)
@@ -142,6 +154,15 @@ class WordCounts:
         """The word's inverse document frequency: near 0 for a word every policy uses, about
         ``log(2 * policies)`` for one none uses."""
         return math.log((self.policies + 1) / (self.using.get(word, 0) + 0.5))
+
+
+def _other_words(query: str) -> dict[str, set[str]]:
+    """For each of the query's words that ``retrieval.expansion`` knows, the words policies use for it."""
+    others: dict[str, set[str]] = {}
+    for everyday, policy in policy_words(query).items():
+        for word in tokenize(everyday):
+            others.setdefault(word, set()).update(tokenize(policy))
+    return others
 
 
 def _terms(query: str) -> list[str]:

@@ -50,7 +50,12 @@ _KEYS = sorted(POLICY_WORDS, key=len, reverse=True)
 _PATTERN = re.compile(r"(?<![a-z])(" + "|".join(re.escape(k) for k in _KEYS) + r")(?![a-z])")
 
 
+def policy_words(question: str) -> dict[str, str]:
+    """The everyday words (or phrases) found in the question, each with its policy words."""
+    return {m: POLICY_WORDS[m] for m in _PATTERN.findall(question.lower())}
+
+
 def expand(question: str) -> str:
     """The question followed by the policy words for the everyday words it contains."""
-    extra = {POLICY_WORDS[m] for m in _PATTERN.findall(question.lower())}
+    extra = set(policy_words(question).values())
     return question + (" " + " ".join(sorted(extra)) if extra else "")

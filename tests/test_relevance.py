@@ -78,6 +78,22 @@ def test_the_log_of_the_weighted_share_spreads_the_policies_that_use_almost_none
     assert all_["policy_words_weighted_log"] == pytest.approx(math.log(1.05))
 
 
+def test_the_expanded_share_counts_a_word_the_policy_says_in_its_own_words():
+    policy = "We may disclose your information to law enforcement authorities when required by law."
+    f = question_features([0.5], "Will they give my data to the police?", policy)
+    # "police" is missing, so the plain weighted share misses it; "law enforcement" stands for it
+    assert f["policy_words_expanded_log"] > f["policy_words_weighted_log"]
+    # a word nothing stands for is still missing: "health" has no policy words of its own
+    g = question_features([0.5], "Do they collect health records?", policy)
+    assert g["policy_words_expanded_log"] == pytest.approx(g["policy_words_weighted_log"])
+
+
+def test_second_clause_is_the_log_odds_of_the_second_best_score():
+    f = question_features([0.2, 0.5, 0.8], "Can I delete my account?", POLICY)
+    assert f["best_clause"] == pytest.approx(math.log(4)) and f["second_clause"] == pytest.approx(0.0)
+    assert question_features([0.5], "Can I delete my account?", POLICY)["second_clause"] < -9  # none: as if rated 0
+
+
 def test_logistic_is_a_sigmoid_of_the_weighted_sum():
     f = Logistic({"a": 2.0, "b": -1.0}, 0.5)
     assert f({"a": 1.0, "b": 3.0}) == pytest.approx(1 / (1 + math.exp(0.5)))
