@@ -39,8 +39,8 @@ from retrieval.search import STAND_IN
 WEIGHTS = Path(__file__).with_name("relevance.json")
 TERMS = Path(__file__).with_name("policy_terms.json")
 CLAUSE_FEATURES = ("judge", "similarity", "clause_words")
-QUESTION_FEATURES = ("best_clause", "second_clause", "policy_words", "policy_words_weighted", "policy_words_weighted_log",
-                     "policy_words_expanded_log")
+QUESTION_FEATURES = ("best_clause", "second_clause", "policy_words", "policy_words_weighted",
+                     "policy_words_weighted_log", "policy_words_expanded_log")
 LOG_FLOOR = 0.05  # added to the weighted share before its log, so a policy that uses none of the words is finite
 _STAND_IN_WORDS = frozenset(tokenize(STAND_IN))  # not counted by policy_words
 
