@@ -53,6 +53,7 @@ class Settings:
     evidence_sentences: int = 4
     abstain_below: float = 0.3
     min_relevance: float = 0.20  # on the combined score (answering.relevance); from scripts/relevance_fit.py
+    min_quote_relevance: float = 0.3  # below it, a reply that fails the checks ends in "doesn't say", not a quote
     co_relevance: float = 0.7
     min_support: float = 0.5
     min_answers: float = 0.5  # the meaning check's rating that an answer sentence answers the question
@@ -74,8 +75,10 @@ class Settings:
             raise ValueError("n_threads and max_tokens must be positive")
         if self.answer_hits < 1 or self.evidence_sentences < 1:
             raise ValueError("answer_hits and evidence_sentences must be positive")
-        if not all(0.0 <= v <= 1.0 for v in (self.abstain_below, self.min_relevance, self.co_relevance, self.min_support, self.min_answers, self.min_flag_support)):
-            raise ValueError("abstain_below, min_relevance, co_relevance, min_support, min_answers and min_flag_support must be between 0 and 1")
+        shares = ("abstain_below", "min_relevance", "min_quote_relevance", "co_relevance", "min_support", "min_answers",
+                  "min_flag_support")
+        if not all(0.0 <= getattr(self, name) <= 1.0 for name in shares):
+            raise ValueError(f"{', '.join(shares[:-1])} and {shares[-1]} must be between 0 and 1")
 
     @property
     def chunker(self) -> "ChunkerSettings":

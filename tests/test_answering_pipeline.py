@@ -184,6 +184,20 @@ def test_an_off_topic_reply_is_not_shown(make):
     assert "GPS" not in answer.text and answer.text.startswith("The policy says")
 
 
+def test_a_failed_reply_from_a_clause_unlikely_to_answer_abstains_instead_of_quoting(make):
+    # "history" is the only word the question shares with a clause: the rule judge rates it 0.3,
+    # above min_relevance (0.20) but below min_quote_relevance (0.4 here). The reply fails the check.
+    question = "Is my history shown to other users?"
+    pipeline, _ = make("They show it to everyone.", abstain_below=0.0, min_quote_relevance=0.4)
+    answer = ask(pipeline, question)
+    assert answer.abstained and answer.text.startswith("The Acme policy doesn't say")
+    assert answer.citations and all(TEXT[c.start:c.end] == c.text for c in answer.citations)
+    assert any("no clause is likely enough to answer to quote it (0.300)" in n for n in answer.notes)
+    pipeline, _ = make("They show it to everyone.", abstain_below=0.0, min_quote_relevance=0.0)
+    answer = ask(pipeline, question)
+    assert not answer.abstained and answer.text.startswith('The policy says: "We keep your order history')
+
+
 def test_a_true_sentence_that_does_not_answer_the_question_is_not_shown(make):
     # True of its clause, beside the point of the question: the judge's "does it give the
     # answer?" rating of the sentence itself decides (min_answers).
