@@ -231,7 +231,7 @@ class Pipeline:
             # The model's reading of the best clause failed the checks, and the clause was not
             # likely to answer in the first place: of 6 such quotes on the ToS;DR dev file, 5 were
             # beside the point of a question the policy cannot answer (BENCHMARKS.md, twentieth session).
-            why = f"no sentence of the reply was supported, and no clause is likely enough to answer to quote it ({rel.answerable:.3f})"
+            why = f"no sentence of the reply passed the checks, and no clause is likely enough to answer to quote it ({rel.answerable:.3f})"
             return (yield from self._abstain(scope, evidence, why, notes))
         if not shown:
             notes.append("no sentence of the reply was supported: quoting the clause")

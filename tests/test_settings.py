@@ -16,6 +16,7 @@ def test_environment_overrides_defaults_and_flags_override_environment():
 @pytest.mark.parametrize("env, message", [
     ({"PLAINPOLICY_TOP_K": "many"}, "not a valid int"),
     ({"PLAINPOLICY_DENSE_WEIGHT": "2"}, "between 0 and 1"),
+    ({"PLAINPOLICY_MIN_QUOTE_RELEVANCE": "1.5"}, "min_quote_relevance, co_relevance, .* must be between 0 and 1"),
     ({"PLAINPOLICY_BACKEND": "gpt"}, "backend must be one of"),
     ({"PLAINPOLICY_BACKEND": "openai"}, "needs api_base"),
     ({"PLAINPOLICY_CHUNK_MAX_TOKENS": "300"}, "chunk_max_tokens"),
