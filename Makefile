@@ -6,12 +6,18 @@ STAMP  := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export OMP_WAIT_POLICY := PASSIVE
-# llama.cpp is built from source (~6 minutes once; pip caches the wheel). Not with -march=native:
-# that build crashes on CPUs with AMX (ggml-org/llama.cpp#20824). AVX-512 is switched on only where
-# /proc/cpuinfo shows it (prompts are read ~1.5x faster); elsewhere the build is portable AVX2.
-# ggml's own thread pool instead of OpenMP: decoding is ~1.3x faster on 2 shared cores.
-AVX512 := $(shell grep -q avx512_bf16 /proc/cpuinfo 2>/dev/null && grep -q avx512vbmi /proc/cpuinfo && grep -q avx512_vnni /proc/cpuinfo && grep -q avx_vnni /proc/cpuinfo && echo yes)
-export CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_OPENMP=OFF $(if $(AVX512),-DGGML_AVX512=ON -DGGML_AVX512_VBMI=ON -DGGML_AVX512_VNNI=ON -DGGML_AVX512_BF16=ON -DGGML_AVX_VNNI=ON)
+# llama.cpp is built from source (~6 minutes once). Not with -march=native: that build crashes on
+# CPUs with AMX (ggml-org/llama.cpp#20824). Instead each instruction set is switched on where
+# /proc/cpuinfo lists it: AVX-512 reads prompts ~1.4x faster here (BENCHMARKS.md); elsewhere the
+# build is portable AVX2. ggml's own thread pool instead of OpenMP: decoding is ~1.3x faster on
+# 2 shared cores. The wheel is kept per version and flags (pip's own cache ignores the flags).
+cpu = $(shell grep -qw $(1) /proc/cpuinfo 2>/dev/null && echo $(2))
+AVX512 := $(and $(call cpu,avx512f,y),$(call cpu,avx512bw,y),$(call cpu,avx512dq,y),$(call cpu,avx512vl,y),$(call cpu,avx512cd,y))
+export CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_OPENMP=OFF $(if $(AVX512),-DGGML_AVX512=ON \
+	$(call cpu,avx512vbmi,-DGGML_AVX512_VBMI=ON) $(call cpu,avx512_vnni,-DGGML_AVX512_VNNI=ON) \
+	$(call cpu,avx512_bf16,-DGGML_AVX512_BF16=ON)) $(call cpu,avx_vnni,-DGGML_AVX_VNNI=ON)
+LLAMA  := $(shell grep -o 'llama-cpp-python==[0-9.]*' pyproject.toml | head -1)
+WHEELS := $(HOME)/.cache/plainpolicy/wheels/$(shell echo '$(LLAMA) $(CMAKE_ARGS)' | sha256sum | cut -c1-12)
 
 .PHONY: run test stress eval bench summaries setup install model index browser clean
 
@@ -50,9 +56,12 @@ summaries: setup
 install: $(STAMP)
 
 # torch first, from the local CPU build; otherwise pip would pull the CUDA build (several GB).
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet torch==2.13.0
+	ls $(WHEELS)/llama_cpp_python-*.whl >/dev/null 2>&1 || \
+		$(BIN)/pip wheel --quiet --no-deps --no-cache-dir -w $(WHEELS) $(LLAMA)
+	$(BIN)/pip install --quiet --force-reinstall --no-deps $(WHEELS)/llama_cpp_python-*.whl
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 

@@ -53,12 +53,14 @@ class Usage:
 
 
 def states_valid_for(model_path: Path, n_ctx: int) -> dict:
-    """What a kept prompt reading depends on: the model file, the context size, llama.cpp's version."""
+    """What a kept prompt reading depends on: the model file, the context size, llama.cpp's version
+    and the instruction sets it was built for (other kernels sum in another order)."""
     import llama_cpp
 
     stat = Path(model_path).stat()
     return {"model": str(Path(model_path).resolve()), "bytes": stat.st_size, "mtime_ns": stat.st_mtime_ns,
-            "n_ctx": n_ctx, "llama_cpp": llama_cpp.__version__}
+            "n_ctx": n_ctx, "llama_cpp": llama_cpp.__version__,
+            "build": llama_cpp.llama_print_system_info().decode(errors="replace")}
 
 
 def state_file(model_path: Path, n_ctx: int, state_dir: Path) -> Path:

@@ -103,3 +103,18 @@ def test_states_kept_in_a_file_come_back_in_a_new_process(tmp_path):
     path.write_bytes(path.read_bytes()[:50])
     assert Recording(FakeLlama()).load(path, valid) == 0  # a damaged file only costs reading time
     assert Recording(FakeLlama()).load(tmp_path / "none.npz", valid) == 0
+
+
+def test_a_llama_cpp_built_for_other_instruction_sets_does_not_reuse_kept_states(tmp_path, monkeypatch):
+    """Other kernels (AVX2 against AVX-512) sum in another order: a kept reading is not theirs."""
+    import llama_cpp
+
+    from generation.llama import state_file
+
+    model = tmp_path / "model.gguf"
+    model.write_bytes(b"gguf")
+    monkeypatch.setattr(llama_cpp, "llama_print_system_info", lambda: b"CPU : AVX2 = 1 |")
+    avx2 = state_file(model, 2048, tmp_path)
+    assert state_file(model, 2048, tmp_path) == avx2
+    monkeypatch.setattr(llama_cpp, "llama_print_system_info", lambda: b"CPU : AVX2 = 1 | AVX512 = 1 |")
+    assert state_file(model, 2048, tmp_path) != avx2
