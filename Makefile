@@ -8,7 +8,7 @@ export TRANSFORMERS_OFFLINE := 1
 export OMP_WAIT_POLICY := PASSIVE
 # llama.cpp is built from source (~6 minutes once). Not with -march=native: that build crashes on
 # CPUs with AMX (ggml-org/llama.cpp#20824). Instead each instruction set is switched on where
-# /proc/cpuinfo lists it: AVX-512 reads prompts ~1.4x faster here (BENCHMARKS.md); elsewhere the
+# /proc/cpuinfo lists it: AVX-512 reads prompts ~1.5x faster here (BENCHMARKS.md); elsewhere the
 # build is portable AVX2. ggml's own thread pool instead of OpenMP: decoding is ~1.3x faster on
 # 2 shared cores. The wheel is kept per version and flags (pip's own cache ignores the flags).
 cpu = $(shell grep -qw $(1) /proc/cpuinfo 2>/dev/null && echo $(2))
