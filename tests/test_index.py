@@ -25,6 +25,22 @@ def test_build_then_load_round_trip(tmp_path, fake_embedder):
     assert len(manifest["policies"]["acme"]["sha256"]) == 64
 
 
+def test_chunks_embedded_in_calls_across_policies_keep_their_own_vectors(tmp_path, fake_embedder, monkeypatch):
+    import retrieval.index as index_module
+    from retrieval.index import embed_text
+
+    monkeypatch.setattr(index_module, "EMBED_CALL", 3)  # calls that end inside a policy and span two
+    c = Policy("cask", "Cask", "# Data\n\n" + " ".join(f"We keep record {n} for {n} days." for n in range(12)) + "\n")
+    seen = []
+    build_index(tmp_path, [A, B, c], fake_embedder, CONFIG, progress=lambda done, total: seen.append((done, total)))
+    index = load_index(tmp_path, CONFIG)
+    assert len(index.chunks) > 9 and fake_embedder.calls == -(-len(index.chunks) // 3)  # not one call a policy
+    for pid in ("acme", "bolt", "cask"):
+        expected = fake_embedder.encode([embed_text(c) for c in index.policy_chunks(pid)])
+        assert (index.vectors(pid) == expected).all()
+    assert seen[-1] == (len(index.chunks), len(index.chunks)) and [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+
 def test_only_changed_policies_are_embedded_again(tmp_path, fake_embedder):
     build_index(tmp_path, [A, B], fake_embedder, CONFIG)
     before = fake_embedder.texts_encoded
