@@ -30,9 +30,9 @@ def test_chunks_embedded_in_calls_across_policies_keep_their_own_vectors(tmp_pat
     from retrieval.index import embed_text
 
     monkeypatch.setattr(index_module, "EMBED_CALL", 3)  # calls that end inside a policy and span two
-    c = Policy("cask", "Cask", "# Data\n\n" + " ".join(f"We keep record {n} for {n} days." for n in range(12)) + "\n")
+    cask = Policy("cask", "Cask", "# Data\n\n" + " ".join(f"We keep record {n} for {n} days." for n in range(12)) + "\n")
     seen = []
-    build_index(tmp_path, [A, B, c], fake_embedder, CONFIG, progress=lambda done, total: seen.append((done, total)))
+    build_index(tmp_path, [A, B, cask], fake_embedder, CONFIG, progress=lambda done, total: seen.append((done, total)))
     index = load_index(tmp_path, CONFIG)
     assert len(index.chunks) > 9 and fake_embedder.calls == -(-len(index.chunks) // 3)  # not one call a policy
     for pid in ("acme", "bolt", "cask"):
