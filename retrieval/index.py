@@ -255,6 +255,8 @@ def build_index(
     parts = [np.zeros((0, config.dim), np.float32)]
     # Large calls across policies: the embedder batches texts of like length together within a
     # call, so calls of 64 chunks padded more and embedded ~0.8x as fast (BENCHMARKS.md, issue 10).
+    if progress and texts:
+        progress(0, len(texts))  # shown at once: a call of 1,024 chunks takes a few seconds
     for a in range(0, len(texts), EMBED_CALL):
         parts.append(model.encode(texts[a:a + EMBED_CALL]))
         if progress:
