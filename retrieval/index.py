@@ -261,10 +261,9 @@ def build_index(
         parts.append(model.encode(texts[a:a + EMBED_CALL]))
         if progress:
             progress(min(a + EMBED_CALL, len(texts)), len(texts))
-    vectors, a = np.vstack(parts), 0
-    for i, chunks in todo:
-        plan[i] = (plan[i][0], chunks, vectors[a:a + len(chunks)])
-        a += len(chunks)
+    ends = np.cumsum([len(chunks) for _, chunks in todo])
+    for (i, chunks), vectors in zip(todo, np.split(np.vstack(parts), ends[:-1])):
+        plan[i] = (plan[i][0], chunks, vectors)
         report.embedded += len(chunks)
     report.index = write_generation(index_dir, plan, config, origins, dense)
     report.policies = len(plan)
