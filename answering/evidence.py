@@ -11,9 +11,9 @@ search score of the hit it came from. The best few are kept in document order. A
 introduces its list ("We will disclose your data as follows:") as its ``lead``, and that
 lead-in is not offered again as a sentence of its own. A hit on a heading ("5. Use of cookies")
 is replaced by the first sentence under it. A question that asks for a date ("When was the policy
-last updated?") also gets the policy's sentences that state a date ("Updated October 4, 2019"), as
-if the search had ranked them first: a dated line shares almost no words with the question, and
-reads like a heading. ``quote_part`` picks what of a long evidence sentence to quote, word for word.
+last updated?") gets the policy's sentences that state a date ("Updated October 4, 2019") as its
+evidence, if there are any: a dated line shares almost no words with the question and reads like a
+heading, so the search misses it, and a sentence without a date cannot say when. ``quote_part`` picks what of a long evidence sentence to quote, word for word.
 This module does not search, prompt or judge answers.
 """
 from __future__ import annotations
@@ -42,8 +42,9 @@ _YEAR = r"(?:19|20)\d\d"
 _DAY = r"\d{1,2}(?:st|nd|rd|th)?"
 _DATE = re.compile(rf"\b(?:{_MONTH}\s+{_DAY},?\s+{_YEAR}|{_DAY}\s+(?:of\s+)?{_MONTH},?\s+{_YEAR}|{_MONTH},?\s+{_YEAR}"
                    rf"|{_YEAR}[-/.]\d\d?[-/.]\d\d?|\d\d?[-/.]\d\d?[-/.]{_YEAR})\b", re.I)
-# "When was ...?", not "When you conduct a survey, what ...?"
-_ASKS_DATE = re.compile(r"^\W*(?:since\s+)?when\s+(?:was|is|were|did|does|do|will|has|have|had)\b"
+# "When was ...?", not "When you conduct a survey, what ...?" nor "When do they delete my data?"
+# (which asks in what case, not on what date)
+_ASKS_DATE = re.compile(r"^\W*(?:since\s+)?when\s+(?:was|is|were|did|has|have|had)\b"
                         r"|^\W*(?:what|which) date\b|\b(?:effective|last updated) date\b", re.I)
 
 _PAUSE = re.compile(r"[,;:]\s")  # where a long sentence may be cut for a quote
@@ -137,6 +138,11 @@ def asks_for_date(question: str) -> bool:
     return bool(_ASKS_DATE.search(question))
 
 
+def states_date(text: str) -> bool:
+    """Whether ``text`` gives a date ("October 4, 2019", "2019-03-20")."""
+    return bool(_DATE.search(text))
+
+
 def dated_sentences(text: str, limit: int = MAX_DATED) -> list[tuple[int, int]]:
     """Spans of the first ``limit`` sentences of ``text`` that state a date, a short dated line
     ("Last updated: 29th August 2018") included."""
@@ -185,9 +191,8 @@ def candidates(hits: list[Hit], policies: dict[str, Policy]) -> list[Evidence]:
     return [c for c in out if (c.policy_id, c.text) not in leads]
 
 
-def _with_dates(pool: list[Evidence], hits: list[Hit], policies: dict[str, Policy]) -> list[Evidence]:
-    """``pool`` with the dated sentences of each policy searched, scored like the best hit; a
-    candidate they overlap gives way."""
+def _dated(hits: list[Hit], policies: dict[str, Policy]) -> list[Evidence]:
+    """The dated sentences of each policy searched, scored like the best hit."""
     top = max(h.score for h in hits)
     dated = []
     for pid in dict.fromkeys(h.chunk.policy_id for h in hits):
@@ -195,7 +200,7 @@ def _with_dates(pool: list[Evidence], hits: list[Hit], policies: dict[str, Polic
         for s, e in dated_sentences(text):
             ca, cb = clause_span(text, s, e)
             dated.append(Evidence(pid, s, e, text[s:e], ca, cb, "", top))
-    return dated + [c for c in pool if not any(_overlaps(d, c.policy_id, c.start, c.end) for d in dated)]
+    return dated
 
 
 def _overlaps(c: Evidence, policy_id: str, start: int, end: int) -> bool:
@@ -209,7 +214,9 @@ def select_evidence(question: str, hits: list[Hit], policies: dict[str, Policy],
     Every one goes to the meaning check, which decides which (if any) answers."""
     pool = candidates(hits, policies)
     if asks_for_date(question) and hits:
-        pool = _with_dates(pool, hits, policies)
+        # A date is a literal: only a sentence that states one can say when ("We may update this
+        # policy from time to time" cannot), so a policy's dated sentences are all the evidence.
+        pool = _dated(hits, policies) or pool
     if not pool:
         return [], np.zeros(0, np.float32)
     vectors = encode([question] + [c.context for c in pool])

@@ -5,10 +5,10 @@ if none is even close → ask the meaning check (``answering.judge``) how likely
 answer the question, and combine that with cheaper signals (``answering.relevance``) → abstain
 if none is likely to → ask for a plain answer from the best one →
 check every sentence before it is shown: literals (e-mail addresses, URLs, phone numbers, other
-numbers) must be in the clause, and the meaning check must find that the clause supports the
-sentence and that the sentence answers the question. The sentence is cited to each clause the
-model was shown that supports it (one or two, always of one policy), so it never mixes
-companies. A clause the model copies out is reworded by a second call; if nothing survives, the
+numbers) must be in the clause, an answer to a question that asks when must give a date, and the
+meaning check must find that the clause supports the sentence and that the sentence answers the
+question. The sentence is cited to each clause the model was shown that supports it (one or two,
+always of one policy), so it never mixes companies. A clause the model copies out is reworded by a second call; if nothing survives, the
 clause is quoted, which cannot be wrong (a long one in part, so the answer stays within
 ``MAX_WORDS``: ``evidence.quote_part``), unless the combined score that some clause answers is
 below ``min_quote_relevance``: then the policy doesn't say. With no policy chosen and several in
@@ -26,7 +26,7 @@ from typing import Generator as Gen, Iterator, Sequence
 
 import prompts
 from answering import guards
-from answering.evidence import quote_part, select_evidence
+from answering.evidence import asks_for_date, quote_part, select_evidence, states_date
 from answering.judge import Judge, make_judge, pick_turn
 from answering.readability import word_count
 from answering.relevance import Relevance, RelevanceModel
@@ -171,7 +171,8 @@ class Pipeline:
         hits = self.searcher.search(query, policy_id=scope, k=s.answer_hits)
         evidence, similarity = select_evidence(query, hits, self.policies, s.evidence_sentences,
                                                   self.searcher.embedder.encode)
-        if not evidence or float(similarity.max()) < s.abstain_below:
+        # A dated line is evidence for a question that asks when by its date, not by its words.
+        if not evidence or (float(similarity.max()) < s.abstain_below and not asks_for_date(question)):
             return Ranked(tuple(evidence), (), None, (f"weak evidence ({similarity.max(initial=0):.2f})",))
         plain = [_one_line(e.context) for e in evidence]
         clauses = tuple(plain)
@@ -278,6 +279,9 @@ class Pipeline:
         sentence = _LEADS.sub("", _MARKER.sub("", raw)).strip()
         sentence = sentence[:1].upper() + sentence[1:]
         if word_count(sentence) < 3:
+            return None, []
+        if asks_for_date(question) and not states_date(sentence):  # "They update it from time to time."
+            notes.append(f"no date in the answer to a question that asks when: {sentence!r}")
             return None, []
         texts = [e.context for _, e in candidates]
         if guards.unsupported_tokens(sentence, texts):

@@ -66,6 +66,7 @@ def test_only_a_question_that_asks_when_asks_for_a_date():
     assert asks_for_date("What is the effective date of this policy?")
     assert not asks_for_date("Does the company sell my data when I log in?")
     assert not asks_for_date("When you conduct a survey, what do you collect from me?")
+    assert not asks_for_date("When do they delete my data?")  # in what case, not on what date
     assert not asks_for_date("Can I delete my account?")
 
 
@@ -79,10 +80,15 @@ def test_a_question_that_asks_when_gets_the_dated_line_the_search_missed():
         return np.ones((len(texts), 1), dtype=np.float32)
 
     asked, _ = select_evidence("When was the policy last updated?", hits, {"d": policy}, 2, encode)
-    assert "Updated October 4, 2019" in [e.text for e in asked]
-    assert all(DATED[e.start:e.end] == e.text for e in asked)
+    assert [e.text for e in asked] == ["Updated October 4, 2019", "- September 16, 2018: Initial version"]
+    assert all(DATED[e.start:e.end] == e.text for e in asked)  # only dated sentences: the hit cannot say when
     other, _ = select_evidence("How do they change the policy?", hits, {"d": policy}, 2, encode)
     assert [e.text for e in other] == [piece]  # a question that does not ask when: the hit alone
+    undated = Policy("d", "D", DATED[DATED.index("We collect"):DATED.index("- September")])
+    start = undated.text.index(piece)
+    hits = [Hit(Chunk("d:1", "d", start, start + len(piece), piece, ""), 1.0)]
+    asked, _ = select_evidence("When was the policy last updated?", hits, {"d": undated}, 2, encode)
+    assert [e.text for e in asked] == [piece]  # no date anywhere: the search's sentences, as for any question
 
 
 LONG = ("We collect your name, your e-mail address and your postal address when you order, "

@@ -348,3 +348,23 @@ def test_when_the_judge_is_unsure_a_topic_the_policy_never_names_abstains(tmp_pa
     never = pipeline.ask("Do they keep my health or medical records?", "acme").finish()
     assert not named.abstained
     assert never.abstained and any("no clause answers" in n for n in never.notes)
+
+
+DATED = Policy("dated", "Dated", "# Privacy\n\nLast updated: October 4, 2019\n\n"
+               "We may update this policy from time to time.\n\nWe never sell your data.\n")
+
+
+@pytest.mark.parametrize("reply, shown", [
+    ("They last updated it on October 4, 2019.", "They last updated it on October 4, 2019. [1]"),
+    # True of a clause, but no answer to "when": the dated line is quoted instead.
+    ("They may update the policy from time to time.", 'The policy says: "Last updated: October 4, 2019". [1]'),
+])
+def test_a_question_that_asks_when_is_answered_with_a_date(tmp_path, fake_embedder, reply, shown):
+    build_index(tmp_path, [DATED], fake_embedder, CONFIG)
+    searcher = Searcher(load_index(tmp_path, CONFIG), fake_embedder, SearchSettings())
+    pipeline = Pipeline(searcher, ScriptedGenerator([reply]), Settings(), judge=RuleJudge(),
+                        relevance=RelevanceModel.judge_only())
+    answer = pipeline.ask("When was the policy last updated?", policy_id="dated").finish()
+    assert not answer.abstained
+    assert answer.text == shown
+    assert [c.text for c in answer.citations] == ["Last updated: October 4, 2019"]
