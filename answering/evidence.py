@@ -13,7 +13,8 @@ lead-in is not offered again as a sentence of its own. A hit on a heading ("5. U
 is replaced by the first sentence under it. A question that asks for a date ("When was the policy
 last updated?") gets the policy's sentences that state a date ("Updated October 4, 2019") as its
 evidence, if there are any: a dated line shares almost no words with the question and reads like a
-heading, so the search misses it, and a sentence without a date cannot say when. ``quote_part`` picks what of a long evidence sentence to quote, word for word.
+heading, so the search misses it, and a sentence without a date cannot say when. ``quote_part``
+picks what of a long evidence sentence to quote, word for word.
 This module does not search, prompt or judge answers.
 """
 from __future__ import annotations

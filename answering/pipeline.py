@@ -8,11 +8,12 @@ check every sentence before it is shown: literals (e-mail addresses, URLs, phone
 numbers) must be in the clause, an answer to a question that asks when must give a date, and the
 meaning check must find that the clause supports the sentence and that the sentence answers the
 question. The sentence is cited to each clause the model was shown that supports it (one or two,
-always of one policy), so it never mixes companies. A clause the model copies out is reworded by a second call; if nothing survives, the
-clause is quoted, which cannot be wrong (a long one in part, so the answer stays within
-``MAX_WORDS``: ``evidence.quote_part``), unless the combined score that some clause answers is
-below ``min_quote_relevance``: then the policy doesn't say. With no policy chosen and several in
-the index, each company the search finds gets a line of its own, answered from its policy alone.
+always of one policy), so it never mixes companies. A clause the model copies out is reworded by a
+second call; if nothing survives, the clause is quoted, which cannot be wrong (a long one in part,
+so the answer stays within ``MAX_WORDS``: ``evidence.quote_part``), unless the combined score that
+some clause answers is below ``min_quote_relevance``: then the policy doesn't say. With no policy
+chosen and several in the index, each company the search finds gets a line of its own, answered
+from its policy alone.
 
 This module does not load models or indexes (see ``answering.runtime``) and draws no UI.
 """
