@@ -235,6 +235,10 @@ class Pipeline:
             # beside the point of a question the policy cannot answer (BENCHMARKS.md, twentieth session).
             why = f"no sentence of the reply passed the checks, and no clause is likely enough to answer to quote it ({rel.answerable:.3f})"
             return (yield from self._abstain(scope, evidence, why, notes))
+        if not shown and asks_for_date(question) and not states_date(evidence[best].text):
+            # A policy with no dated sentence: "will update this policy from time to time" is no
+            # answer to "when?", quoted or not.
+            return (yield from self._abstain(scope, evidence, "the question asks when, and the clause gives no date", notes))
         if not shown:
             notes.append("no sentence of the reply was supported: quoting the clause")
             evidence[best], cut = quote_part(evidence[best], self.policies[evidence[best].policy_id].text,

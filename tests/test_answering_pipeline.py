@@ -368,3 +368,15 @@ def test_a_question_that_asks_when_is_answered_with_a_date(tmp_path, fake_embedd
     assert not answer.abstained
     assert answer.text == shown
     assert [c.text for c in answer.citations] == ["Last updated: October 4, 2019"]
+
+
+def test_a_question_that_asks_when_of_a_policy_with_no_date_is_not_answered_with_a_quote(tmp_path, fake_embedder):
+    undated = Policy("undated", "Undated", "# Privacy\n\nWe may update this policy from time to time.\n")
+    build_index(tmp_path, [undated], fake_embedder, CONFIG)
+    searcher = Searcher(load_index(tmp_path, CONFIG), fake_embedder, SearchSettings())
+    pipeline = Pipeline(searcher, ScriptedGenerator(["They update the policy from time to time."]), Settings(),
+                        judge=RuleJudge(), relevance=RelevanceModel.judge_only())
+    answer = pipeline.ask("When was the policy last updated?", policy_id="undated").finish()
+    assert answer.abstained  # the clause is about updates, but says no date
+    assert any("gives no date" in n for n in answer.notes)
+    assert answer.citations[0].text == "We may update this policy from time to time."
