@@ -11,7 +11,8 @@ question. The sentence is cited to each clause the model was shown that supports
 always of one policy), so it never mixes companies. A clause the model copies out is reworded by a
 second call; if nothing survives, the clause is quoted, which cannot be wrong (a long one in part,
 so the answer stays within ``MAX_WORDS``: ``evidence.quote_part``), unless the combined score that
-some clause answers is below ``min_quote_relevance``: then the policy doesn't say. With no policy
+some clause answers is below ``min_quote_relevance``, or the question asks when and the clause
+gives no date: then the policy doesn't say. With no policy
 chosen and several in the index, each company the search finds gets a line of its own, answered
 from its policy alone.
 
