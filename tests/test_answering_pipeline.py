@@ -24,10 +24,15 @@ TEXT = ("# Disclosure to Third Parties\n\n"
 ACME = Policy("acme", "Acme", TEXT)
 
 
+def searcher_over(folder, policies, embedder) -> Searcher:
+    """A searcher over ``policies``, indexed in ``folder`` with the test chunk settings."""
+    build_index(folder, policies, embedder, CONFIG)
+    return Searcher(load_index(folder, CONFIG), embedder, SearchSettings())
+
+
 @pytest.fixture
 def make(tmp_path, fake_embedder):
-    build_index(tmp_path, [ACME], fake_embedder, CONFIG)
-    searcher = Searcher(load_index(tmp_path, CONFIG), fake_embedder, SearchSettings())
+    searcher = searcher_over(tmp_path, [ACME], fake_embedder)
 
     def _make(*replies: str, **settings) -> tuple[Pipeline, ScriptedGenerator]:
         gen = ScriptedGenerator(list(replies))
@@ -98,8 +103,7 @@ def test_a_long_clause_is_quoted_in_part_so_the_answer_stays_within_the_word_lim
                                                        "pattern", "fabric", "finish", "length", "width", "scent"))
     text = (f"# Selling\n\nWe will never sell your personal information to anyone, including {items}, "
             "and the notes you add to your order.\n")
-    build_index(tmp_path, [Policy("p", "P", text)], fake_embedder, CONFIG)
-    searcher = Searcher(load_index(tmp_path, CONFIG), fake_embedder, SearchSettings())
+    searcher = searcher_over(tmp_path, [Policy("p", "P", text)], fake_embedder)
     pipeline = Pipeline(searcher, ScriptedGenerator(["Yes, they sell your personal information."]),
                         Settings(abstain_below=0.0), judge=RuleJudge(), relevance=RelevanceModel.judge_only())
     answer = pipeline.ask("Do they sell my personal information?", "p").finish()
@@ -115,8 +119,7 @@ def test_a_sentence_is_cited_to_every_chosen_clause_that_supports_it_and_no_othe
     reply = "They never sell your personal data."
 
     def answer_from(text: str, folder: str):
-        build_index(tmp_path / folder, [Policy("p", "P", text)], fake_embedder, CONFIG)
-        searcher = Searcher(load_index(tmp_path / folder, CONFIG), fake_embedder, SearchSettings())
+        searcher = searcher_over(tmp_path / folder, [Policy("p", "P", text)], fake_embedder)
         pipeline = Pipeline(searcher, ScriptedGenerator([reply]), Settings(abstain_below=0.0, co_relevance=0.5),
                             judge=RuleJudge(), relevance=RelevanceModel.judge_only())
         answer = pipeline.ask("Do they sell my personal data?", "p").finish()
@@ -227,8 +230,7 @@ TWO = [Policy("north", "Northwind", "# Sharing\n\nNorthwind will never sell your
 
 
 def test_all_policies_get_a_line_per_company_each_from_its_own_policy(tmp_path, fake_embedder):
-    build_index(tmp_path, TWO, fake_embedder, CONFIG)
-    searcher = Searcher(load_index(tmp_path, CONFIG), fake_embedder, SearchSettings())
+    searcher = searcher_over(tmp_path, TWO, fake_embedder)
 
     def restate(messages):  # the model: the clause it is asked about, word for word
         return messages[-3]["content"].split("[1] ", 1)[1].splitlines()[0].replace("Northwind", "They").replace("Southgate", "They")
@@ -255,8 +257,7 @@ def test_all_policies_get_a_line_per_company_each_from_its_own_policy(tmp_path, 
 
 
 def test_all_policies_abstain_when_no_company_answers(tmp_path, fake_embedder):
-    build_index(tmp_path, TWO, fake_embedder, CONFIG)
-    searcher = Searcher(load_index(tmp_path, CONFIG), fake_embedder, SearchSettings())
+    searcher = searcher_over(tmp_path, TWO, fake_embedder)
     pipeline = Pipeline(searcher, ScriptedGenerator([]), Settings(abstain_below=0.0, min_relevance=0.99),
                         judge=RuleJudge(), relevance=RelevanceModel.judge_only())
     answer = pipeline.ask("Do they sell my personal information?").finish()
@@ -290,8 +291,7 @@ SHOP = Policy("shop", "Shop", "# Sharing\n\nWe may share the personal informatio
 
 
 def shop_pipeline(tmp_path, fake_embedder, *replies):
-    build_index(tmp_path, [SHOP], fake_embedder, CONFIG)
-    searcher = Searcher(load_index(tmp_path, CONFIG), fake_embedder, SearchSettings())
+    searcher = searcher_over(tmp_path, [SHOP], fake_embedder)
     gen = OneReplyAtATime(list(replies))
     return Pipeline(searcher, gen, Settings(abstain_below=0.1), judge=RuleJudge(), relevance=RelevanceModel.judge_only()), gen
 
@@ -340,8 +340,7 @@ class UnsureJudge(RuleJudge):
 
 
 def test_when_the_judge_is_unsure_a_topic_the_policy_never_names_abstains(tmp_path, fake_embedder):
-    build_index(tmp_path, [ACME], fake_embedder, CONFIG)
-    searcher = Searcher(load_index(tmp_path, CONFIG), fake_embedder, SearchSettings())
+    searcher = searcher_over(tmp_path, [ACME], fake_embedder)
     gen = ScriptedGenerator(["They keep your order history for 30 days."] * 2)
     pipeline = Pipeline(searcher, gen, Settings(abstain_below=0.0), judge=UnsureJudge())
     named = pipeline.ask("How long do they keep my order history?", "acme").finish()
@@ -360,8 +359,7 @@ DATED = Policy("dated", "Dated", "# Privacy\n\nLast updated: October 4, 2019\n\n
     ("They may update the policy from time to time.", 'The policy says: "Last updated: October 4, 2019". [1]'),
 ])
 def test_a_question_that_asks_when_is_answered_with_a_date(tmp_path, fake_embedder, reply, shown):
-    build_index(tmp_path, [DATED], fake_embedder, CONFIG)
-    searcher = Searcher(load_index(tmp_path, CONFIG), fake_embedder, SearchSettings())
+    searcher = searcher_over(tmp_path, [DATED], fake_embedder)
     pipeline = Pipeline(searcher, ScriptedGenerator([reply]), Settings(), judge=RuleJudge(),
                         relevance=RelevanceModel.judge_only())
     answer = pipeline.ask("When was the policy last updated?", policy_id="dated").finish()
@@ -372,8 +370,7 @@ def test_a_question_that_asks_when_is_answered_with_a_date(tmp_path, fake_embedd
 
 def test_a_question_that_asks_when_of_a_policy_with_no_date_is_not_answered_with_a_quote(tmp_path, fake_embedder):
     undated = Policy("undated", "Undated", "# Privacy\n\nWe may update this policy from time to time.\n")
-    build_index(tmp_path, [undated], fake_embedder, CONFIG)
-    searcher = Searcher(load_index(tmp_path, CONFIG), fake_embedder, SearchSettings())
+    searcher = searcher_over(tmp_path, [undated], fake_embedder)
     pipeline = Pipeline(searcher, ScriptedGenerator(["They update the policy from time to time."]), Settings(),
                         judge=RuleJudge(), relevance=RelevanceModel.judge_only())
     answer = pipeline.ask("When was the policy last updated?", policy_id="undated").finish()
