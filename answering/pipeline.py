@@ -11,10 +11,9 @@ question. The sentence is cited to each clause the model was shown that supports
 always of one policy), so it never mixes companies. A clause the model copies out is reworded by a
 second call; if nothing survives, the clause is quoted, which cannot be wrong (a long one in part,
 so the answer stays within ``MAX_WORDS``: ``evidence.quote_part``), unless the combined score that
-some clause answers is below ``min_quote_relevance``, or the question asks when and the clause
-gives no date: then the policy doesn't say. With no policy
-chosen and several in the index, each company the search finds gets a line of its own, answered
-from its policy alone.
+some clause answers is below ``min_quote_relevance``, or the question asks when and the part to
+quote gives no date: then the policy doesn't say. With no policy chosen and several in the index,
+each company the search finds gets a line of its own, answered from its policy alone.
 
 This module does not load models or indexes (see ``answering.runtime``) and draws no UI.
 """
@@ -173,8 +172,10 @@ class Pipeline:
         hits = self.searcher.search(query, policy_id=scope, k=s.answer_hits)
         evidence, similarity = select_evidence(query, hits, self.policies, s.evidence_sentences,
                                                   self.searcher.embedder.encode)
-        # A dated line is evidence for a question that asks when by its date, not by its words.
-        if not evidence or (float(similarity.max()) < s.abstain_below and not asks_for_date(question)):
+        # A dated line is evidence for a question that asks when by its date, not by its words;
+        # a policy with no dated line cannot say when, so its evidence goes through the gate.
+        dated = asks_for_date(question) and any(states_date(e.text) for e in evidence)
+        if not evidence or (float(similarity.max()) < s.abstain_below and not dated):
             return Ranked(tuple(evidence), (), None, (f"weak evidence ({similarity.max(initial=0):.2f})",))
         plain = [_one_line(e.context) for e in evidence]
         clauses = tuple(plain)
@@ -236,14 +237,15 @@ class Pipeline:
             # beside the point of a question the policy cannot answer (BENCHMARKS.md, twentieth session).
             why = f"no sentence of the reply passed the checks, and no clause is likely enough to answer to quote it ({rel.answerable:.3f})"
             return (yield from self._abstain(scope, evidence, why, notes))
-        if not shown and asks_for_date(question) and not states_date(evidence[best].text):
-            # A policy with no dated sentence: "will update this policy from time to time" is no
-            # answer to "when?", quoted or not.
-            return (yield from self._abstain(scope, evidence, "the question asks when, and the clause gives no date", notes))
         if not shown:
+            part, cut = quote_part(evidence[best], self.policies[evidence[best].policy_id].text,
+                                   QUOTE_WORDS, question, self.searcher.embedder.encode)
+            if asks_for_date(question) and not states_date(part.text):
+                # "will update this policy from time to time" is no answer to "when?", quoted or
+                # not; nor is a long dated sentence whose date falls in the part left out.
+                return (yield from self._abstain(scope, evidence, "the question asks when, and the clause gives no date", notes))
             notes.append("no sentence of the reply was supported: quoting the clause")
-            evidence[best], cut = quote_part(evidence[best], self.policies[evidence[best].policy_id].text,
-                                             QUOTE_WORDS, question, self.searcher.embedder.encode)
+            evidence[best] = part
             quote = guards.plain_rewording(evidence[best].text, cut)
             shown.append(f"{quote} [1]")
             cited, supports = {best: 1}, {best: shown[0]}

@@ -371,9 +371,35 @@ def test_a_question_that_asks_when_is_answered_with_a_date(tmp_path, fake_embedd
 def test_a_question_that_asks_when_of_a_policy_with_no_date_is_not_answered_with_a_quote(tmp_path, fake_embedder):
     undated = Policy("undated", "Undated", "# Privacy\n\nWe may update this policy from time to time.\n")
     searcher = searcher_over(tmp_path, [undated], fake_embedder)
-    pipeline = Pipeline(searcher, ScriptedGenerator(["They update the policy from time to time."]), Settings(),
-                        judge=RuleJudge(), relevance=RelevanceModel.judge_only())
+    pipeline = Pipeline(searcher, ScriptedGenerator(["They update the policy from time to time."]),
+                        Settings(abstain_below=0.0), judge=RuleJudge(), relevance=RelevanceModel.judge_only())
     answer = pipeline.ask("When was the policy last updated?", policy_id="undated").finish()
     assert answer.abstained  # the clause is about updates, but says no date
     assert any("gives no date" in n for n in answer.notes)
     assert answer.citations[0].text == "We may update this policy from time to time."
+
+
+def test_a_question_that_asks_when_of_a_policy_with_no_date_stops_at_the_weak_evidence_gate(tmp_path, fake_embedder):
+    # A dated line passes the gate by its date; a policy with none is gated like any question,
+    # so the model is not asked to rate clauses that cannot say when.
+    undated = Policy("undated", "Undated", "# Privacy\n\nWe may update this policy from time to time.\n")
+    searcher = searcher_over(tmp_path, [undated, DATED], fake_embedder)
+    judge = RuleJudge()
+    pipeline = Pipeline(searcher, ScriptedGenerator(["They last updated it on October 4, 2019."]),
+                        Settings(abstain_below=0.99), judge=judge, relevance=RelevanceModel.judge_only())
+    gated = pipeline.ask("When was the policy last updated?", policy_id="undated").finish()
+    assert gated.abstained and any("weak evidence" in n for n in gated.notes)
+    assert judge.calls == []
+    dated = pipeline.ask("When was the policy last updated?", policy_id="dated").finish()
+    assert not dated.abstained and judge.calls
+
+
+def test_a_long_dated_sentence_is_not_quoted_without_its_date(tmp_path, fake_embedder):
+    words = " ".join(["we may change some parts of this privacy policy and tell you about it here"] * 4)
+    long_dated = Policy("long", "Long", f"# Privacy\n\n{words.capitalize()}, and this version took effect on October 4, 2019.\n")
+    searcher = searcher_over(tmp_path, [long_dated], fake_embedder)
+    pipeline = Pipeline(searcher, ScriptedGenerator(["They may change the policy from time to time."]), Settings(),
+                        judge=RuleJudge(), relevance=RelevanceModel.judge_only())
+    answer = pipeline.ask("When was the policy last updated?", policy_id="long").finish()
+    assert word_count(long_dated.text) > MAX_WORDS and len(long_dated.text) < 420  # one evidence sentence, too long to quote whole
+    assert answer.abstained and any("gives no date" in n for n in answer.notes)
