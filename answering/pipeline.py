@@ -243,7 +243,7 @@ class Pipeline:
             if asks_for_date(question) and not states_date(part.text):
                 # "will update this policy from time to time" is no answer to "when?", quoted or
                 # not; nor is a long dated sentence whose date falls in the part left out.
-                return (yield from self._abstain(scope, evidence, "the question asks when, and the clause gives no date", notes))
+                return (yield from self._abstain(scope, evidence, "the question asks when, and the clause (or the part of it to quote) gives no date", notes))
             notes.append("no sentence of the reply was supported: quoting the clause")
             evidence[best] = part
             quote = guards.plain_rewording(evidence[best].text, cut)

@@ -3,6 +3,7 @@ import re
 
 import pytest
 
+from answering.evidence import MAX_EVIDENCE_CHARS
 from answering.pipeline import MAX_WORDS, Pipeline
 from answering.readability import word_count
 from answering.relevance import RelevanceModel
@@ -401,5 +402,5 @@ def test_a_long_dated_sentence_is_not_quoted_without_its_date(tmp_path, fake_emb
     pipeline = Pipeline(searcher, ScriptedGenerator(["They may change the policy from time to time."]), Settings(),
                         judge=RuleJudge(), relevance=RelevanceModel.judge_only())
     answer = pipeline.ask("When was the policy last updated?", policy_id="long").finish()
-    assert word_count(long_dated.text) > MAX_WORDS and len(long_dated.text) < 420  # one evidence sentence, too long to quote whole
+    assert word_count(long_dated.text) > MAX_WORDS and len(long_dated.text) < MAX_EVIDENCE_CHARS  # one evidence sentence, too long to quote whole
     assert answer.abstained and any("gives no date" in n for n in answer.notes)
