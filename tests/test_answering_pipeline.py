@@ -352,6 +352,7 @@ def test_when_the_judge_is_unsure_a_topic_the_policy_never_names_abstains(tmp_pa
 
 DATED = Policy("dated", "Dated", "# Privacy\n\nLast updated: October 4, 2019\n\n"
                "We may update this policy from time to time.\n\nWe never sell your data.\n")
+UNDATED = Policy("undated", "Undated", "# Privacy\n\nWe may update this policy from time to time.\n")
 
 
 @pytest.mark.parametrize("reply, shown", [
@@ -370,8 +371,7 @@ def test_a_question_that_asks_when_is_answered_with_a_date(tmp_path, fake_embedd
 
 
 def test_a_question_that_asks_when_of_a_policy_with_no_date_is_not_answered_with_a_quote(tmp_path, fake_embedder):
-    undated = Policy("undated", "Undated", "# Privacy\n\nWe may update this policy from time to time.\n")
-    searcher = searcher_over(tmp_path, [undated], fake_embedder)
+    searcher = searcher_over(tmp_path, [UNDATED], fake_embedder)
     pipeline = Pipeline(searcher, ScriptedGenerator(["They update the policy from time to time."]),
                         Settings(abstain_below=0.0), judge=RuleJudge(), relevance=RelevanceModel.judge_only())
     answer = pipeline.ask("When was the policy last updated?", policy_id="undated").finish()
@@ -383,8 +383,7 @@ def test_a_question_that_asks_when_of_a_policy_with_no_date_is_not_answered_with
 def test_a_question_that_asks_when_of_a_policy_with_no_date_stops_at_the_weak_evidence_gate(tmp_path, fake_embedder):
     # A dated line passes the gate by its date; a policy with none is gated like any question,
     # so the model is not asked to rate clauses that cannot say when.
-    undated = Policy("undated", "Undated", "# Privacy\n\nWe may update this policy from time to time.\n")
-    searcher = searcher_over(tmp_path, [undated, DATED], fake_embedder)
+    searcher = searcher_over(tmp_path, [UNDATED, DATED], fake_embedder)
     judge = RuleJudge()
     pipeline = Pipeline(searcher, ScriptedGenerator(["They last updated it on October 4, 2019."]),
                         Settings(abstain_below=0.99), judge=judge, relevance=RelevanceModel.judge_only())
