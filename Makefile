@@ -36,7 +36,7 @@ SHARED ?= ../shared/data
 EVAL   := .plainpolicy/eval
 eval: setup
 	mkdir -p $(EVAL)
-	$(BIN)/plainpolicy eval-answers tests/data/seed_qa_dev.json --out $(EVAL)/seed.jsonl
+	$(BIN)/plainpolicy eval-answers $(SHARED)/seed_qa_dev.json --out $(EVAL)/seed.jsonl
 	$(BIN)/plainpolicy eval-answers $(SHARED)/tosdr_dev.json --out $(EVAL)/tosdr.jsonl
 	$(BIN)/plainpolicy eval-answers $(SHARED)/policyqa_dev.json --sample 200 --out $(EVAL)/policyqa.jsonl
 	$(BIN)/python scripts/eval_table.py $(EVAL)/seed.jsonl $(EVAL)/tosdr.jsonl $(EVAL)/policyqa.jsonl

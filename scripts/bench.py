@@ -96,7 +96,7 @@ def answers(data: Path, sample: int, out_dir: Path) -> list[str]:
     rows = ["| questions | answered | right | abstained | median first shown text s | median full answer s "
             "| prompt tokens read per question (median) | reading tokens/s | writing tokens/s | peak memory GB |",
             "|---|---|---|---|---|---|---|---|---|---|"]
-    runs = [("seed dev (all)", ROOT / "tests/data/seed_qa_dev.json", None)]
+    runs = [("seed dev (all)", data / "seed_qa_dev.json", None)] if (data / "seed_qa_dev.json").exists() else []
     if (data / "tosdr_dev.json").exists():
         runs.append((f"ToS;DR dev, {sample} spread evenly", data / "tosdr_dev.json", sample))
     for name, path, n in runs:

@@ -14,7 +14,7 @@ model fitted on them. For every file it prints, out of fold:
 
 Usage:
   .venv/bin/python scripts/relevance_fit.py tosdr.rel.jsonl=../shared/data/tosdr_dev.json \
-      pqa.rel.jsonl=../shared/data/policyqa_dev.json seed.rel.jsonl=tests/data/seed_qa_dev.json [--write]
+      pqa.rel.jsonl=../shared/data/policyqa_dev.json seed.rel.jsonl=../shared/data/seed_qa_dev.json [--write]
       [--evidence K]
 
 ``--evidence K`` keeps, of each question's clauses, the first K by selection score (dumps made with

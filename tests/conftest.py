@@ -19,6 +19,14 @@ def real_embedder():
     return make_embedder(Settings.load())
 
 
+@pytest.fixture(scope="session")
+def seed_file(tmp_path_factory) -> Path:
+    """Our own questions about the seed policies as a SQuAD-style file (``seed_questions``)."""
+    from seed_questions import write_seed_file
+
+    return write_seed_file(tmp_path_factory.mktemp("seed") / "seed_questions.json")
+
+
 @pytest.fixture
 def fake_embedder():
     from fakes import HashEmbedder

@@ -1,10 +1,10 @@
 """End to end with the real embedder, index and default model: the answers a person would get."""
-import json
 import re
 from pathlib import Path
 
 import pytest
 from real_helpers import require_model
+from seed_questions import QUESTIONS
 
 from plainpolicy.settings import Settings
 
@@ -42,11 +42,9 @@ def test_unanswerable_question_abstains_with_closest_clauses(pipeline):
 def test_seed_answers_are_short_cited_and_plain(pipeline):
     from answering.readability import word_count
 
-    data = json.loads((ROOT / "tests" / "data" / "seed_qa_dev.json").read_text())["data"]
-    ids = {"optokingdom": "optokingdom", "123rf": "123rf", "paletten": "paletten", "panoramastock": "panoramastock", "picroma": "picroma"}
-    for doc in data[:2]:
-        for q in doc["paragraphs"][0]["qas"]:
-            answer = pipeline.ask(q["question"], policy_id=ids[doc["title"]]).finish()
+    for policy, questions in list(QUESTIONS.items())[:2]:
+        for question, *_ in questions:
+            answer = pipeline.ask(question, policy_id=policy).finish()
             assert word_count(answer.text) <= 60
             for c in answer.citations:
                 assert pipeline.policies[c.policy_id].text[c.start:c.end] == c.text

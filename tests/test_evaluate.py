@@ -1,15 +1,13 @@
 import json
-from pathlib import Path
 
 from retrieval.evaluate import hit_within, load_squad, ranked_spans
 from retrieval.types import Chunk, Hit
 
-DATA = Path(__file__).parent / "data" / "seed_qa_dev.json"
 
 
-def test_answer_offsets_point_into_the_joined_policy_text():
-    for policy, questions in load_squad(DATA):
-        raw = {q["id"]: q for doc in json.loads(DATA.read_text())["data"] for p in doc["paragraphs"] for q in p["qas"]}
+def test_answer_offsets_point_into_the_joined_policy_text(seed_file):
+    for policy, questions in load_squad(seed_file):
+        raw = {q["id"]: q for doc in json.loads(seed_file.read_text())["data"] for p in doc["paragraphs"] for q in p["qas"]}
         for q in questions:
             for (s, e), a in zip(q.answers, raw[q.id]["answers"]):
                 assert policy.text[s:e] == a["text"]
@@ -58,7 +56,7 @@ def test_answer_judging_counts_verdicts_gold_and_the_opposite():
     assert judge(unanswerable, Answer("The policy doesn't say.", abstained=True))["right"]
 
 
-def test_eval_answers_writes_the_contract_for_an_even_sample(tmp_path):
+def test_eval_answers_writes_the_contract_for_an_even_sample(tmp_path, seed_file):
     from answering.evaluate import eval_answers
     from fakes import HashEmbedder
     from generation.fake import ScriptedGenerator
@@ -66,10 +64,10 @@ def test_eval_answers_writes_the_contract_for_an_even_sample(tmp_path):
 
     out = tmp_path / "run.jsonl"
     generator = ScriptedGenerator(lambda messages: "They keep your data safe.")
-    summary = eval_answers(DATA, out, HashEmbedder(), generator, Settings(abstain_below=0.0), sample=3)
+    summary = eval_answers(seed_file, out, HashEmbedder(), generator, Settings(abstain_below=0.0), sample=3)
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert summary["questions"] == len(rows) == 3
-    texts = {p.id: p.text for p, _ in load_squad(DATA)}
+    texts = {p.id: p.text for p, _ in load_squad(seed_file)}
     for row in rows:
         assert {"id", "answer", "abstained", "citations", "seconds", "first_token_seconds",
                 "verdict", "right", "opposite", "gold_cited", "notes"} <= row.keys()

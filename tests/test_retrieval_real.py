@@ -66,13 +66,13 @@ def test_cli_search_one_policy_and_clear_errors(tmp_path):
     assert missing.returncode == 2 and "plainpolicy index" in missing.stderr
 
 
-def test_eval_retrieval_contract_on_the_seed_questions(tmp_path):
+def test_eval_retrieval_contract_on_the_seed_questions(tmp_path, seed_file):
     out = tmp_path / "run.jsonl"
-    run = cli("eval-retrieval", str(ROOT / "tests" / "data" / "seed_qa_dev.json"), "--out", str(out))
+    run = cli("eval-retrieval", str(seed_file), "--out", str(out))
     assert run.returncode == 0, run.stderr
     summary = json.loads(run.stdout)
     lines = [json.loads(x) for x in out.read_text().splitlines()]
-    data = json.loads((ROOT / "tests" / "data" / "seed_qa_dev.json").read_text())["data"]
+    data = json.loads(seed_file.read_text())["data"]
     ids = [q["id"] for doc in data for p in doc["paragraphs"] for q in p["qas"]]
     assert [x["id"] for x in lines] == ids
     lengths = {q["id"]: len("\n\n".join(p["context"] for p in doc["paragraphs"]))
