@@ -7,8 +7,8 @@
   policy changes) the pipeline ranks the clauses that answer the topic's question, and the
   meaning check (``answering.judge``) is asked whether the best of them (one or two) supports
   each of the topic's fixed statements ("They do not sell your personal data."). A flag is given
-  only with a clause that supports its statement (``min_flag_support``) better than the opposite
-  one, and is cited to every such clause; otherwise the topic has none. The wordings and the bar
+  only with a clause that supports its statement (``min_flag_support``) clearly better than the
+  opposite one (by ``flag_margin``), and is cited to every such clause; otherwise the topic has none. The wordings and the bar
   were compared on ToS;DR dev policies (``scripts/flag_statements.py``, BENCHMARKS.md).
 
 This module does not retrieve, prompt or cache by itself (``answering.summary_cache`` stores
@@ -190,8 +190,10 @@ def topic_flag(pipeline: Pipeline, topic: Topic, ranked: Ranked, policy_text: st
     for i in ranked.chosen(s.co_relevance):
         e = ranked.evidence[i]
         support = {f.name: pipeline.judge.check(f.statement, e.context, topic.question).support for f in topic.flags}
+        # The small model says "yes" to both of two opposite statements about a clause on their
+        # topic; when it cannot tell them apart by ``flag_margin``, neither is given (BENCHMARKS.md).
         found += [(v, f, e) for f in topic.flags if (v := support[f.name]) >= s.min_flag_support
-                  and all(v > w for k, w in support.items() if k != f.name)]
+                  and all(v > w + s.flag_margin for k, w in support.items() if k != f.name)]
     if not found:
         return None
     found.sort(key=lambda x: -x[0])

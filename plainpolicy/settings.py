@@ -58,6 +58,7 @@ class Settings:
     min_support: float = 0.5
     min_answers: float = 0.5  # the meaning check's rating that an answer sentence answers the question
     min_flag_support: float = 0.55  # the meaning check's support a summary flag needs (answering.summary)
+    flag_margin: float = 0.2  # ... and by how much it must beat the support of the opposite flag
 
     def __post_init__(self) -> None:
         if not 1 <= self.chunk_min_tokens < self.chunk_max_tokens <= 200:
@@ -76,7 +77,7 @@ class Settings:
         if self.answer_hits < 1 or self.evidence_sentences < 1:
             raise ValueError("answer_hits and evidence_sentences must be positive")
         shares = ("abstain_below", "min_relevance", "min_quote_relevance", "co_relevance", "min_support", "min_answers",
-                  "min_flag_support")
+                  "min_flag_support", "flag_margin")
         if not all(0.0 <= getattr(self, name) <= 1.0 for name in shares):
             raise ValueError(f"{', '.join(shares[:-1])} and {shares[-1]} must be between 0 and 1")
 

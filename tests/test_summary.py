@@ -60,6 +60,19 @@ def test_a_flag_the_clause_supports_no_better_than_its_opposite_is_not_given(pip
     assert topic_flag(pipeline, changes, pipeline.rank(changes.question, "acme"), TEXT) is None
 
 
+@pytest.mark.parametrize("without, with_notice, given", [(0.75, 0.6, None), (0.75, 0.5, "changes_without_notice")])
+def test_a_flag_must_beat_its_opposite_by_the_margin(pipeline, without, with_notice, given):
+    from answering.judge import Judgement
+    from answering.summary import FLAGS, TOPICS, topic_flag
+
+    changes = TOPICS[-1]
+    support = {FLAGS["changes_without_notice"].statement: without, FLAGS["changes_with_notice"].statement: with_notice}
+    pipeline.judge.check = lambda sentence, clause, question, **kw: Judgement(support[sentence], 1 - support[sentence])
+    assert pipeline.settings.flag_margin == 0.2
+    flag = topic_flag(pipeline, changes, pipeline.rank(changes.question, "acme"), TEXT)
+    assert (flag.flag if flag else None) == given
+
+
 def test_every_category_has_a_line_cited_verbatim_or_not_mentioned(pipeline):
     steps = []
     summary = summarize(pipeline, "acme", progress=lambda done, total, what: steps.append((done, total)))
