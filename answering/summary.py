@@ -8,8 +8,9 @@
   meaning check (``answering.judge``) is asked whether the best of them (one or two) supports
   each of the topic's fixed statements ("They do not sell your personal data."). A flag is given
   only with a clause that supports its statement (``min_flag_support``) clearly better than the
-  opposite one (by ``flag_margin``), and is cited to every such clause; otherwise the topic has none. The wordings and the bar
-  were compared on ToS;DR dev policies (``scripts/flag_statements.py``, BENCHMARKS.md).
+  opposite one (by ``flag_margin``: ``supported_flags``), and is cited to every such clause;
+  otherwise the topic has none. The wordings, the bar and the margin were compared on ToS;DR dev
+  policies (``scripts/flag_statements.py``, ``scripts/flag_clauses.py``, BENCHMARKS.md).
 
 This module does not retrieve, prompt or cache by itself (``answering.summary_cache`` stores
 summaries); it draws no UI.
@@ -190,16 +191,23 @@ def topic_flag(pipeline: Pipeline, topic: Topic, ranked: Ranked, policy_text: st
     for i in ranked.chosen(s.co_relevance):
         e = ranked.evidence[i]
         support = {f.name: pipeline.judge.check(f.statement, e.context, topic.question).support for f in topic.flags}
-        # The small model says "yes" to both of two opposite statements about a clause on their
-        # topic; when it cannot tell them apart by ``flag_margin``, neither is given (BENCHMARKS.md).
-        found += [(v, f, e) for f in topic.flags if (v := support[f.name]) >= s.min_flag_support
-                  and all(v > w + s.flag_margin for k, w in support.items() if k != f.name)]
+        found += [(v, FLAGS[name], e) for name, v in supported_flags(support, s.min_flag_support, s.flag_margin)]
     if not found:
         return None
     found.sort(key=lambda x: -x[0])
     support, flag, _ = found[0]
     cites = tuple(_cited(e.start, e.end, policy_text) for _, f, e in found if f is flag)
     return FlagLine(flag.name, flag.statement, flag.red, round(support, 3), cites)
+
+
+def supported_flags(support: dict[str, float], bar: float, margin: float) -> list[tuple[str, float]]:
+    """Of one topic's flags, with the meaning check's support of each statement by one clause,
+    those supported at least ``bar`` and by more than ``margin`` above every other flag of the
+    topic (its opposite), in the order given. The small model says "yes" to both of two opposite
+    statements about a clause on their topic; when it cannot tell them apart, neither is given
+    (BENCHMARKS.md, twenty-sixth session)."""
+    return [(name, v) for name, v in support.items()
+            if v >= bar and all(v > w + margin for k, w in support.items() if k != name)]
 
 
 def compare(summaries: Sequence[Summary]) -> list[dict]:

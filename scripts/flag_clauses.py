@@ -11,7 +11,8 @@ the summary reads (``Ranked.chosen``), each clause's combined relevance and the 
 clause answer?" score. The report scores rules on those numbers: read the chosen clauses, or
 all, or the others only when the chosen ones give the topic no flag ("fallback", the best one);
 with bars on the clause's relevance and on the topic's answerability, and a margin by which a
-flag's support must beat its opposite's (all 0: the summary as it is).
+flag's support must beat its opposite's (the first rule, bars 0 and the shipped ``flag_margin``:
+the summary as it is).
 """
 from __future__ import annotations
 
@@ -24,14 +25,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from answering.evaluate_summary import flag_totals, policy_pipelines  # noqa: E402
-from answering.summary import FLAGS, TOPICS, Cited, FlagLine, Summary  # noqa: E402
+from answering.summary import FLAGS, TOPICS, Cited, FlagLine, Summary, supported_flags  # noqa: E402
 from generation import make_generator  # noqa: E402
 from plainpolicy.settings import Settings  # noqa: E402
 from retrieval.embedding import MiniLMEmbedder  # noqa: E402
 from retrieval.evaluate import Question  # noqa: E402
 
 # (clauses read, clause relevance bar, topic answerable bar, margin over the opposite flag)
-RULES = [("chosen", 0.0, 0.0, 0.0)] + [(which, clause, topic, margin) for which in ("chosen", "all", "fallback")
+RULES = [("chosen", 0.0, 0.0, Settings().flag_margin)] + [(which, clause, topic, margin) for which in ("chosen", "all", "fallback")
                                         for clause in (0.0, 0.2, 0.4) for topic in (0.0, 0.3, 0.5)
                                         for margin in (0.0, 0.1, 0.2)]
 
@@ -78,10 +79,9 @@ def summary_of(policy: dict, rule: tuple[str, float, float, float], bar: float, 
             continue
         if which == "chosen" and not r["chosen"]:
             continue
-        for name, v in r["support"].items():
-            if v >= bar and all(v > w + margin for k, w in r["support"].items() if k != name):
-                into = others if which == "fallback" and not r["chosen"] else found
-                into.setdefault(r["topic"], []).append((v, name, Cited(r["start"], r["end"], r["text"])))
+        for name, v in supported_flags(r["support"], bar, margin):
+            into = others if which == "fallback" and not r["chosen"] else found
+            into.setdefault(r["topic"], []).append((v, name, Cited(r["start"], r["end"], r["text"])))
     for topic, rows in others.items():  # "fallback": the best other clause, for a topic the chosen ones leave without a flag
         if topic not in found:
             found[topic] = [max(rows, key=lambda x: x[0])]

@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from answering.evaluate_summary import flag_totals, policy_pipelines  # noqa: E402
-from answering.summary import FLAGS, TOPICS, Cited, FlagLine, Summary  # noqa: E402
+from answering.summary import FLAGS, TOPICS, Cited, FlagLine, Summary, supported_flags  # noqa: E402
 from generation import make_generator  # noqa: E402
 from plainpolicy.settings import Settings  # noqa: E402
 from retrieval.embedding import MiniLMEmbedder  # noqa: E402
@@ -43,6 +43,7 @@ VARIANTS = {
 }
 VARIANTS["now"] = VARIANTS["A"] | {k: v for k, v in VARIANTS["B"].items() if k.startswith("changes")}
 BARS = (0.5, 0.55, 0.6, 0.7)
+MARGIN = Settings().flag_margin
 
 
 def collect(path: Path, out: Path, policies: int, start: int = 0) -> None:
@@ -68,14 +69,12 @@ def collect(path: Path, out: Path, policies: int, start: int = 0) -> None:
 
 def summary_of(policy: dict, variant: str, bar: float) -> Summary:
     """What the summary would flag with wording ``variant`` and support bar ``bar``: per topic,
-    the flag supported best (above ``bar`` and above its opposite), cited to every clause that
+    the flag supported best (above ``bar`` and above its opposite by the shipped ``flag_margin``), cited to every clause that
     supports it (as ``answering.summary.topic_flag`` does)."""
     found: dict[str, list[tuple[float, str, Cited]]] = {}
     for r in policy["clauses"]:
-        support = r["support"][variant]
-        for name, v in support.items():
-            if v >= bar and all(v > w for k, w in support.items() if k != name):
-                found.setdefault(r["topic"], []).append((v, name, Cited(r["start"], r["end"], r["text"])))
+        for name, v in supported_flags(r["support"][variant], bar, MARGIN):
+            found.setdefault(r["topic"], []).append((v, name, Cited(r["start"], r["end"], r["text"])))
     flags = []
     for rows in found.values():
         rows.sort(key=lambda x: -x[0])

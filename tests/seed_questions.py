@@ -3,7 +3,8 @@
 ``write_seed_file`` writes them as a SQuAD-style file (the format of ``eval-answers`` and
 ``eval-retrieval``): one policy per element, its text the policy in ``corpus/`` as it is, each
 answer a span of it found by its text. The dev questions in ``../shared/data`` are not copied into
-the project (they are for measuring, BENCHMARKS.md); these are written for the tests, in other words.
+the project (they are for measuring, BENCHMARKS.md); these were written for the tests, about other
+points or in other words, and nothing was tuned on them.
 """
 from __future__ import annotations
 

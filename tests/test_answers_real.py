@@ -98,11 +98,6 @@ def test_a_seed_policy_summary_flags_no_sale_and_cites_it(pipeline):
     assert flag is not None and flag.flag == "no_sell" and not flag.red
     assert "never sell your Personal Information" in flag.citations[0].text
     assert all(text[c.start:c.end] == c.text for c in flag.citations)
-    # "this Privacy Policy may be amended from time to time; therefore, do visit 123RF.com
-    # regularly": no promise to tell you. The model half agrees that it is one (flag_margin).
-    changes = TOPICS[-1]
-    flag = topic_flag(pipeline, changes, pipeline.rank(changes.question, "123rf"), text)
-    assert flag is None or flag.flag != "changes_with_notice", flag
     dnt = next(c for c in CATEGORIES if c.name == "Do Not Track")  # 123RF never mentions it
     line = category_line(dnt, pipeline.ask(dnt.question, "123rf", max_sentences=1).finish(), text)
     assert line.text == "Not mentioned" and not line.citations
