@@ -69,8 +69,8 @@ def collect(path: Path, out: Path, policies: int, start: int = 0) -> None:
 
 def summary_of(policy: dict, variant: str, bar: float) -> Summary:
     """What the summary would flag with wording ``variant`` and support bar ``bar``: per topic,
-    the flag supported best (above ``bar`` and above its opposite by the shipped ``flag_margin``), cited to every clause that
-    supports it (as ``answering.summary.topic_flag`` does)."""
+    the flag supported best (above ``bar``, and above its opposite by the shipped ``flag_margin``),
+    cited to every clause that supports it (as ``answering.summary.topic_flag`` does)."""
     found: dict[str, list[tuple[float, str, Cited]]] = {}
     for r in policy["clauses"]:
         for name, v in supported_flags(r["support"][variant], bar, MARGIN):
