@@ -144,6 +144,12 @@ def states_date(text: str) -> bool:
     return bool(_DATE.search(text))
 
 
+def lacks_asked_date(question: str, text: str) -> bool:
+    """Whether ``question`` asks when and ``text`` gives no date, so cannot answer it ("They
+    update it from time to time."): a literal check, like the numbers in ``answering.guards``."""
+    return asks_for_date(question) and not states_date(text)
+
+
 def dated_sentences(text: str, limit: int = MAX_DATED) -> list[tuple[int, int]]:
     """Spans of the first ``limit`` sentences of ``text`` that state a date, a short dated line
     ("Last updated: 29th August 2018") included."""

@@ -27,7 +27,7 @@ from typing import Generator as Gen, Iterator, Sequence
 
 import prompts
 from answering import guards
-from answering.evidence import asks_for_date, quote_part, select_evidence, states_date
+from answering.evidence import asks_for_date, lacks_asked_date, quote_part, select_evidence, states_date
 from answering.judge import Judge, make_judge, pick_turn
 from answering.readability import word_count
 from answering.relevance import Relevance, RelevanceModel
@@ -240,7 +240,7 @@ class Pipeline:
         if not shown:
             part, cut = quote_part(evidence[best], self.policies[evidence[best].policy_id].text,
                                    QUOTE_WORDS, question, self.searcher.embedder.encode)
-            if asks_for_date(question) and not states_date(part.text):
+            if lacks_asked_date(question, part.text):
                 # "will update this policy from time to time" is no answer to "when?", quoted or
                 # not; nor is a long dated sentence whose date falls in the part left out.
                 return (yield from self._abstain(scope, evidence, "the question asks when, and the clause (or the part of it to quote) gives no date", notes))
@@ -288,7 +288,7 @@ class Pipeline:
         sentence = sentence[:1].upper() + sentence[1:]
         if word_count(sentence) < 3:
             return None, []
-        if asks_for_date(question) and not states_date(sentence):  # "They update it from time to time."
+        if lacks_asked_date(question, sentence):
             notes.append(f"no date in the answer to a question that asks when: {sentence!r}")
             return None, []
         texts = [e.context for _, e in candidates]
