@@ -4,7 +4,7 @@ import re
 import pytest
 
 from answering.evidence import MAX_EVIDENCE_CHARS
-from answering.pipeline import MAX_WORDS, Pipeline
+from answering.pipeline import MAX_WORDS, Pipeline, preamble, top_clauses
 from answering.readability import word_count
 from answering.relevance import RelevanceModel
 from fakes import RuleJudge
@@ -80,6 +80,19 @@ def test_the_judge_rates_each_clause_and_the_model_answers_from_the_best(make):
     assert "[1] Acme will never sell your personal information" in pick["content"]
     assert chosen == {"role": "assistant", "content": "1"}
     assert "from clause [1]" in instruction["content"]
+
+
+def test_the_worked_example_never_numbers_a_clause_as_a_real_question_does(make):
+    # With the example's clauses numbered [1] and [2], "Answer the question from clause [1]" of a
+    # one-clause question was answered from the example's clause [1]: "They are registered in the
+    # country where they operate." in 14 of 276 ToS;DR dev replies (BENCHMARKS.md, 28th session).
+    pipeline, gen = make("They will never sell your personal information to any third party.")
+    ask(pipeline, "Does Acme sell my personal information?")
+    numbers = lambda messages: {int(n) for m in messages for n in re.findall(r"\[(\d+)\]", m["content"])}  # noqa: E731
+    example, real = numbers(preamble()[1:]), numbers(gen.last_messages[len(preamble()):])
+    assert example and real and not example & real
+    most = len(top_clauses([1.0] * 8, ["p"] * 8, 0.0))  # the most clauses a real question shows
+    assert min(example) > most
 
 
 def test_each_sentence_is_checked_against_the_clause_on_its_own(make):
@@ -403,3 +416,4 @@ def test_a_long_dated_sentence_is_not_quoted_without_its_date(tmp_path, fake_emb
     answer = pipeline.ask("When was the policy last updated?", policy_id="long").finish()
     assert word_count(long_dated.text) > MAX_WORDS and len(long_dated.text) < MAX_EVIDENCE_CHARS  # one evidence sentence, too long to quote whole
     assert answer.abstained and any("gives no date" in n for n in answer.notes)
+
