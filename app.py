@@ -50,6 +50,8 @@ STYLE = """<style>
   text-align: center; font-size: 0.8rem; font-weight: 600; color: #0054a3; background: rgba(28, 131, 225, 0.1); }
 .pp-clause { white-space: pre-wrap; overflow-wrap: anywhere; line-height: 1.55; font-size: 0.95rem;
   border-left: 3px solid rgba(49, 51, 63, 0.2); padding-left: 0.8rem; }
+.pp-lead { white-space: pre-wrap; overflow-wrap: anywhere; font-size: 0.9rem; color: rgba(49, 51, 63, 0.75);
+  padding-left: calc(0.8rem + 3px); margin-bottom: 0.2rem; }
 .pp-clause mark, .pp-full mark { background: #fff1a8; color: inherit; padding: 0 0.1em; border-radius: 0.2em; }
 .pp-full { white-space: pre-wrap; overflow-wrap: anywhere; line-height: 1.55; font-size: 0.95rem;
   max-height: 60vh; overflow-y: auto; padding: 0.8rem; border: 1px solid rgba(49, 51, 63, 0.2); border-radius: 0.5rem; }
@@ -405,8 +407,10 @@ def citation_html(group: list[Citation], text: str) -> str:
     b = max(first.clause_end, *(c.end for c in group))
     numbers = "".join(f'<span class="pp-num">{c.number}</span>' for c in group)
     section = f' · <span class="pp-section">{esc(first.section)}</span>' if first.section else ""
+    # A list item is read with the line that introduces its list; the reader sees it too.
+    lead = f'<div class="pp-lead">{policy_html(first.lead)} …</div>' if first.lead else ""
     return (f'<div class="pp-source">{numbers}<strong>{esc(first.policy_name)}</strong>{section}</div>'
-            f'<div class="pp-clause">{marked_html(text, a, b, group)}</div>')
+            f'{lead}<div class="pp-clause">{marked_html(text, a, b, group)}</div>')
 
 
 @st.dialog("In the full policy", width="large")
@@ -416,7 +420,7 @@ def full_policy(group: list[Citation], text: str) -> None:
     first = group[0]
     section = f" · {md(first.section)}" if first.section else ""
     st.markdown(f"**{md(first.policy_name)}** privacy policy{section}")
-    a = min(first.clause_start, *(c.start for c in group))
+    a = min(first.clause_start, *(c.start for c in group), *(c.lead_start for c in group if c.lead))
     before = (f"<details><summary>Show the text before this part</summary>{policy_html(text[:a])}</details>"
               if text[:a].strip() else "")
     st.html(f'<div class="pp-full">{before}{marked_html(text, a, len(text), group)}</div>')

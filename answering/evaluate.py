@@ -34,12 +34,13 @@ log = logging.getLogger(__name__)
 def judge(q: Question, answer: Answer) -> dict:
     """Right or wrong for one question, by the file's own rules where it has them: the
     ``answer_must_match`` patterns found, no ``answer_must_not_match`` one (the opposite verdict),
-    and a citation overlapping a gold clause; for an unanswerable question, an abstention."""
+    and a citation overlapping a gold clause (or the line that introduces its list, shown with
+    it); for an unanswerable question, an abstention."""
     raw = q.raw
     if not q.answers:
         return {"right": answer.abstained, "opposite": False, "gold_cited": False,
                 "why": "" if answer.abstained else "answered an unanswerable question"}
-    gold = any(c.start < e and s < c.end for c in answer.citations for s, e in q.answers)
+    gold = any(a < e and s < b for c in answer.citations for a, b in c.spans() for s, e in q.answers)
     if answer.abstained:
         return {"right": False, "opposite": False, "gold_cited": False, "why": "abstained"}
     text = answer.text
@@ -88,10 +89,11 @@ def eval_answers(path: Path, out: Path, embedder: Embedder, generator: Generator
                 result = stream.answer
                 seconds = time.perf_counter() - start
                 work = _usage(generator).since(used) if used is not None else None
-                cited = [c.text for c in result.citations]
+                cited = [f"{c.lead} {c.text}" if c.lead else c.text for c in result.citations]  # as shown
                 f.write(json.dumps({
                     "id": q.id, "answer": result.text, "abstained": result.abstained,
-                    "citations": [{"start": c.start, "end": c.end, "text": c.text} for c in result.citations],
+                    "citations": [{"start": c.start, "end": c.end, "text": c.text,
+                                   **({"lead_start": c.lead_start, "lead": c.lead} if c.lead else {})} for c in result.citations],
                     "seconds": round(seconds, 3), "first_token_seconds": round(first if first is not None else seconds, 3),
                     "verdict": q.raw.get("verdict"), **(verdict := judge(q, result)), "notes": list(result.notes),
                     **({"prompt_tokens": work.read_tokens, "read_seconds": round(work.read_seconds, 3),

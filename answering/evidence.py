@@ -115,23 +115,28 @@ def first_body_sentence(text: str, end: int) -> tuple[int, int] | None:
     return None
 
 
-def list_lead(text: str, clause_start: int) -> str:
-    """For a list item starting at ``clause_start``, the line ending in ":" that introduces the
-    list (found by walking up over blank lines and other items, never past a heading); "" for
-    anything else."""
+def list_lead(text: str, clause_start: int) -> tuple[int, int] | None:
+    """For a list item starting at ``clause_start``, the span of the line ending in ":" that
+    introduces the list (found by walking up over blank lines and other items, never past a
+    heading); None for anything else."""
     end = text.find("\n", clause_start)
     if not is_list_item(text[clause_start:end if end >= 0 else len(text)]):
-        return ""
+        return None
     # Only the last lines before the item: this runs for every candidate, on policies of any size.
-    lines = text[max(0, clause_start - LEAD_LOOKBACK * MAX_EVIDENCE_CHARS):clause_start].splitlines()[-LEAD_LOOKBACK:]
-    for line in reversed(lines):
+    base = max(0, clause_start - LEAD_LOOKBACK * MAX_EVIDENCE_CHARS)
+    lines, at = [], base
+    for line in text[base:clause_start].splitlines(keepends=True):
+        body = line.splitlines()[0] if line.splitlines() else ""
+        lines.append((at, body))
+        at += len(line)
+    for at, line in reversed(lines[-LEAD_LOOKBACK:]):
         if _heading(line.strip()):  # "2. Information use" starts a new part, not the list's lead
-            return ""
+            return None
         if not line.strip() or is_list_item(line):
             continue
-        line = line.strip()
-        return line if line.endswith(":") and len(line) <= MAX_EVIDENCE_CHARS else ""
-    return ""
+        a, b = strip_span(text, at, at + len(line))
+        return (a, b) if text[a:b].endswith(":") and b - a <= MAX_EVIDENCE_CHARS else None
+    return None
 
 
 def asks_for_date(question: str) -> bool:
@@ -177,7 +182,9 @@ def candidates(hits: list[Hit], policies: dict[str, Policy]) -> list[Evidence]:
         if s < e and not any(_overlaps(c, pid, s, e) for c in out):
             text = policies[pid].text
             ca, cb = clause_span(text, s, e)
-            out.append(Evidence(pid, s, e, text[s:e], ca, cb, section, score, list_lead(text, ca)))
+            lead = list_lead(text, ca)
+            out.append(Evidence(pid, s, e, text[s:e], ca, cb, section, score,
+                                text[lead[0]:lead[1]] if lead else "", lead[0] if lead else -1))
 
     for rank, hit in enumerate(hits):
         text = policies[hit.chunk.policy_id].text

@@ -389,4 +389,4 @@ def _one_line(text: str) -> str:
 
 def _citation(number: int, e: Evidence, policies, answer_sentence: str) -> Citation:
     return Citation(number, e.policy_id, policies[e.policy_id].name, e.section, e.start, e.end, e.text,
-                    e.clause_start, e.clause_end, answer_sentence)
+                    e.clause_start, e.clause_end, answer_sentence, e.lead, e.lead_start)

@@ -20,6 +20,7 @@ class Evidence:
     section: str
     score: float
     lead: str = ""  # for a list item, the line that introduces the list ("We may share it with:")
+    lead_start: int = -1  # where ``lead`` starts in the policy text (-1: no lead)
 
     @property
     def context(self) -> str:
@@ -33,6 +34,8 @@ class Citation:
 
     ``clause_start``/``clause_end`` give the surrounding clause for display; ``answer_sentence``
     is the answer sentence it supports ("" for the closest clauses shown with an abstention).
+    A list item's ``lead``, the line that introduces its list, is shown with it, since the model
+    and the checks read them together: ``policy_text[lead_start:lead_start + len(lead)] == lead``.
     """
 
     number: int
@@ -45,6 +48,12 @@ class Citation:
     clause_start: int
     clause_end: int
     answer_sentence: str = ""
+    lead: str = ""
+    lead_start: int = -1
+
+    def spans(self) -> list[tuple[int, int]]:
+        """The spans of the policy text shown word for word: the sentence, and its lead if any."""
+        return [(self.start, self.end)] + ([(self.lead_start, self.lead_start + len(self.lead))] if self.lead else [])
 
 
 @dataclass(frozen=True)

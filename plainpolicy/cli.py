@@ -240,6 +240,8 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         print(f"{label}:")
     for c in answer.citations:
         print(f"[{c.number}] {c.policy_name} · {c.section or 'Policy'} · chars {c.start}-{c.end}")
+        if c.lead:  # a list item: the line that introduces its list first
+            print(f"    {c.lead} …")
         print(f"    {c.text}")
     return 0
 

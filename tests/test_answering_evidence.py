@@ -26,10 +26,11 @@ def hit(piece: str, score: float = 1.0) -> Hit:
 
 def test_a_list_item_carries_the_line_that_introduces_its_list():
     item = TEXT.index("b) to courts")
-    assert list_lead(TEXT, item) == "We will disclose your personal information as follows:"
-    assert list_lead(TEXT, TEXT.index("We keep")) == ""  # not a list item
-    assert list_lead("a) first item\n", 0) == ""  # a list with no lead-in
-    assert list_lead(TEXT, TEXT.index("a) We never")) == ""  # not across a numbered heading
+    a, b = list_lead(TEXT, item)
+    assert TEXT[a:b] == "We will disclose your personal information as follows:"
+    assert list_lead(TEXT, TEXT.index("We keep")) is None  # not a list item
+    assert list_lead("a) first item\n", 0) is None  # a list with no lead-in
+    assert list_lead(TEXT, TEXT.index("a) We never")) is None  # not across a numbered heading
 
 
 def test_the_lead_in_is_not_offered_again_on_its_own():
@@ -37,6 +38,7 @@ def test_the_lead_in_is_not_offered_again_on_its_own():
     assert [c.text for c in pool] == ["b) to courts or the police when the law requires it;"]
     evidence = pool[0]
     assert TEXT[evidence.start:evidence.end] == evidence.text  # the citation stays verbatim
+    assert TEXT[evidence.lead_start:evidence.lead_start + len(evidence.lead)] == evidence.lead  # and its lead
     assert evidence.context == ("We will disclose your personal information as follows: "
                                 "b) to courts or the police when the law requires it;")
 

@@ -417,3 +417,17 @@ def test_a_long_dated_sentence_is_not_quoted_without_its_date(tmp_path, fake_emb
     assert word_count(long_dated.text) > MAX_WORDS and len(long_dated.text) < MAX_EVIDENCE_CHARS  # one evidence sentence, too long to quote whole
     assert answer.abstained and any("gives no date" in n for n in answer.notes)
 
+
+def test_a_list_item_is_cited_with_the_line_that_introduces_its_list(tmp_path, fake_embedder):
+    # The model and the checks read the item with its lead-in; the person checking sees both.
+    text = ("# Disclosure\n\nWe never sell your personal information, but we may disclose it as follows:\n\n"
+            "a) to our payment processor to take your payment;\n\n"
+            "b) to couriers who deliver your order;\n")
+    searcher = searcher_over(tmp_path, [Policy("p", "P", text)], fake_embedder)
+    pipeline = Pipeline(searcher, ScriptedGenerator(["They never sell your personal information."]),
+                        Settings(abstain_below=0.0), judge=RuleJudge(), relevance=RelevanceModel.judge_only())
+    answer = pipeline.ask("Do they give my personal information to couriers who deliver my order?", "p").finish()
+    led = [c for c in answer.citations if c.lead]
+    assert led and all(text[c.start:c.end] == c.text for c in answer.citations)
+    assert all(text[c.lead_start:c.lead_start + len(c.lead)] == c.lead for c in led)
+    assert led[0].lead.startswith("We never sell") and led[0].text.startswith(("a)", "b)"))

@@ -149,6 +149,19 @@ def test_the_clause_is_shown_whole_and_each_cited_sentence_highlighted(at, assis
     assert cards[0].count('class="pp-num"') == 2
 
 
+def test_a_list_item_is_shown_with_the_line_that_introduces_its_list(at, assistant, monkeypatch):
+    text = assistant.policy_text("acme")
+    lead = (text.index("Acme will never"), text.index("third party.") + len("third party."))
+    item = (text.index("We share"), text.index("payments.") + len("payments."))
+    cite = Citation(1, "acme", "Acme Photos", "Sharing", *item, text[slice(*item)], *item,
+                    lead=text[slice(*lead)], lead_start=lead[0])
+    monkeypatch.setattr(assistant, "ask", canned(Answer("They never sell it. [1]", (cite,), False, "acme")))
+    ask(at, "Do they sell my data?")
+    card = at.chat_message[1].get("html")[0].value
+    assert '<div class="pp-lead">Acme will never sell your personal information to any third party. …</div>' in card
+    assert card.index("pp-lead") < card.index("<mark>We share")
+
+
 def test_a_sentence_cited_to_two_clauses_shows_two_badges(at, assistant, monkeypatch):
     text = assistant.policy_text("acme")
     first = (text.index("Acme will never"), text.index("third party.") + len("third party."))

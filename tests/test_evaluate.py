@@ -52,6 +52,8 @@ def test_answer_judging_counts_verdicts_gold_and_the_opposite():
     wrong = judge(q, Answer("Yes, they do not mind. [1]", (other,)))
     assert not wrong["right"] and wrong["opposite"] and not wrong["gold_cited"]
     assert judge(q, Answer("The policy doesn't say.", (gold,), abstained=True))["why"] == "abstained"
+    led = Citation(1, "p", "P", "", 50, 60, "x", 50, 70, "", "lead:", 14)  # a list item whose lead-in is the gold
+    assert judge(q, Answer("They do not sell it. [1]", (led,)))["gold_cited"]
     unanswerable = Question("u", "Health?", (), {})
     assert judge(unanswerable, Answer("The policy doesn't say.", abstained=True))["right"]
 
