@@ -236,7 +236,8 @@ def summary_card(summary: Summary, assistant: service.Assistant) -> None:
 
 def quote_html(citations, text: str) -> None:
     for c in citations:
-        st.html(f'<div class="pp-clause">{policy_html(text[c.start:c.end])}</div>')
+        lead = f'<div class="pp-lead">{policy_html(c.lead)} …</div>' if c.lead else ""
+        st.html(f'{lead}<div class="pp-clause">{policy_html(text[c.start:c.end])}</div>')
 
 
 def compare_table(summaries: list[Summary]) -> None:

@@ -21,7 +21,7 @@ from answering.guards import unsupported_tokens
 from answering.pipeline import Pipeline
 from answering.relevance import RelevanceModel
 from answering.readability import fk_grade, word_count
-from answering.types import Answer
+from answering.types import Answer, shown_spans
 from generation.base import Generator
 from retrieval.embedding import Embedder
 from retrieval.evaluate import Question, even_sample, iter_policy_indexes
@@ -40,7 +40,7 @@ def judge(q: Question, answer: Answer) -> dict:
     if not q.answers:
         return {"right": answer.abstained, "opposite": False, "gold_cited": False,
                 "why": "" if answer.abstained else "answered an unanswerable question"}
-    gold = any(a < e and s < b for c in answer.citations for a, b in c.spans() for s, e in q.answers)
+    gold = any(a < e and s < b for c in answer.citations for a, b in shown_spans(c) for s, e in q.answers)
     if answer.abstained:
         return {"right": False, "opposite": False, "gold_cited": False, "why": "abstained"}
     text = answer.text

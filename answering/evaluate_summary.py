@@ -17,6 +17,7 @@ from tqdm import tqdm
 from answering.pipeline import Pipeline
 from answering.relevance import RelevanceModel
 from answering.summary import FLAGS, TOPICS, Summary, summarize
+from answering.types import shown_spans
 from generation.base import Generator
 from plainpolicy.settings import Settings
 from retrieval.embedding import Embedder
@@ -43,7 +44,7 @@ OPPOSITE = {a.name: b.name for t in TOPICS for a in t.flags for b in t.flags if 
 
 
 def _overlaps(spans, citations) -> bool:
-    return any(c.start < e and s < c.end for c in citations for s, e in spans)
+    return any(a < e and s < b for c in citations for a, b in shown_spans(c) for s, e in spans)
 
 
 def score_flags(summary: Summary, questions: list[Question]) -> dict[str, int]:

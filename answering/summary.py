@@ -82,11 +82,14 @@ FLAGS = {f.name: f for t in TOPICS for f in t.flags}
 
 @dataclass(frozen=True)
 class Cited:
-    """A verbatim span of the policy: ``policy_text[start:end] == text``."""
+    """A verbatim span of the policy: ``policy_text[start:end] == text``; for a list item, the
+    line that introduces its list too (``lead``, at ``lead_start``), shown with it."""
 
     start: int
     end: int
     text: str
+    lead: str = ""
+    lead_start: int = -1
 
 
 @dataclass(frozen=True)
@@ -116,7 +119,8 @@ class Summary:
 
     def to_json(self) -> dict:
         """The ``eval-summary`` line: title, categories, flags, seconds."""
-        cites = lambda cs: [{"start": c.start, "end": c.end, "text": c.text} for c in cs]  # noqa: E731
+        cites = lambda cs: [{"start": c.start, "end": c.end, "text": c.text,  # noqa: E731
+                             **({"lead": c.lead, "lead_start": c.lead_start} if c.lead else {})} for c in cs]
         return {
             "title": self.title,
             "categories": [{"category": c.category, "text": c.text, "mentioned": c.mentioned,
@@ -128,7 +132,7 @@ class Summary:
 
     @classmethod
     def from_json(cls, policy_id: str, raw: dict) -> "Summary":
-        cites = lambda cs: tuple(Cited(c["start"], c["end"], c["text"]) for c in cs)  # noqa: E731
+        cites = lambda cs: tuple(Cited(c["start"], c["end"], c["text"], c.get("lead", ""), c.get("lead_start", -1)) for c in cs)  # noqa: E731
         return cls(policy_id, raw["title"],
                    tuple(CategoryLine(c["category"], c["text"], c["mentioned"], cites(c["citations"])) for c in raw["categories"]),
                    tuple(FlagLine(f["flag"], f["text"], FLAGS[f["flag"]].red, f.get("support", 1.0), cites(f["citations"])) for f in raw["flags"]),
@@ -176,7 +180,7 @@ def category_line(category: Category, answer: Answer, policy_text: str) -> Categ
     if answer.abstained:
         return CategoryLine(category.name, NOT_MENTIONED, False, ())
     text = re.sub(r"\s*\[\d+\]", "", answer.text).strip()
-    cites = tuple(_cited(c.start, c.end, policy_text) for c in answer.citations)
+    cites = tuple(_cited(c.start, c.end, policy_text, c.lead_start, c.lead) for c in answer.citations)
     return CategoryLine(category.name, text, True, cites)
 
 
@@ -196,7 +200,7 @@ def topic_flag(pipeline: Pipeline, topic: Topic, ranked: Ranked, policy_text: st
         return None
     found.sort(key=lambda x: -x[0])
     support, flag, _ = found[0]
-    cites = tuple(_cited(e.start, e.end, policy_text) for _, f, e in found if f is flag)
+    cites = tuple(_cited(e.start, e.end, policy_text, e.lead_start, e.lead) for _, f, e in found if f is flag)
     return FlagLine(flag.name, flag.statement, flag.red, round(support, 3), cites)
 
 
@@ -234,5 +238,6 @@ def _cell(text: str, citations: Sequence[Cited]) -> str:
     return f'{text} ("{citations[0].text}")' if citations else text
 
 
-def _cited(start: int, end: int, text: str) -> Cited:
-    return Cited(start, end, text[start:end])
+def _cited(start: int, end: int, text: str, lead_start: int = -1, lead: str = "") -> Cited:
+    lead = text[lead_start:lead_start + len(lead)] if lead else ""  # verbatim, like the span
+    return Cited(start, end, text[start:end], lead, lead_start if lead else -1)

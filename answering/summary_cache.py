@@ -24,8 +24,8 @@ log = logging.getLogger(__name__)
 
 # "2" was used by an experiment that was not kept (BENCHMARKS.md, fifteenth session); "5": a reply that
 # fails the checks, from a clause unlikely to answer, is "Not mentioned", not a quote (min_quote_relevance);
-# "6": a flag must beat its opposite by flag_margin; "7": the worked example's clauses numbered [3] and [4]
-VERSION = "7"
+# "6": a flag must beat its opposite by flag_margin; "7": the worked example's clauses numbered [3] and [4]; "8": a list item is cited with its lead-in
+VERSION = "8"
 
 
 class SummaryCache:

@@ -5,6 +5,7 @@ Data only: nothing here retrieves, prompts or checks.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
 
 @dataclass(frozen=True)
@@ -51,9 +52,20 @@ class Citation:
     lead: str = ""
     lead_start: int = -1
 
-    def spans(self) -> list[tuple[int, int]]:
-        """The spans of the policy text shown word for word: the sentence, and its lead if any."""
-        return [(self.start, self.end)] + ([(self.lead_start, self.lead_start + len(self.lead))] if self.lead else [])
+
+class Shown(Protocol):
+    """A verbatim span of a policy, as a ``Citation`` or a summary's ``Cited`` has it."""
+
+    start: int
+    end: int
+    lead: str
+    lead_start: int
+
+
+def shown_spans(cite: Shown) -> list[tuple[int, int]]:
+    """The spans of the policy text a citation (or a summary's ``Cited``) shows word for word:
+    its sentence, and the line that introduces its list, if any."""
+    return [(cite.start, cite.end)] + ([(cite.lead_start, cite.lead_start + len(cite.lead))] if cite.lead else [])
 
 
 @dataclass(frozen=True)

@@ -157,3 +157,20 @@ def test_category_citations_are_scored_against_spans_of_the_same_category(pipeli
     wrong = Question("q", "?", (span,), {"type": "Data Security|||Security Measure|||Generic"})
     assert score_categories(summary, [right])["on_gold"] >= 1
     assert score_categories(summary, [wrong])["on_gold"] == 0
+
+
+def test_a_list_item_keeps_the_line_that_introduces_its_list_through_the_cache_and_the_scoring():
+    from answering.summary import category_line
+    from answering.types import Answer, Citation
+
+    text = "We share your data as follows:\n\na) with couriers;\n"
+    item, lead = text.index("a) with"), text.index("We share")
+    cite = Citation(1, "p", "P", "", item, len(text) - 1, text[item:-1], item, len(text) - 1, "", text[lead:item - 2], lead)
+    line = category_line(CATEGORIES[1], Answer("They share it with couriers. [1]", (cite,)), text)
+    (cited,) = line.citations
+    assert text[cited.lead_start:cited.lead_start + len(cited.lead)] == cited.lead == "We share your data as follows:"
+    summary = Summary("p", "P", (line,), (FlagLine("ad_sharing", "x", True, 0.9, (cited,)),), 1.0)
+    raw = json.loads(json.dumps(summary.to_json()))
+    assert Summary.from_json("p", raw) == summary
+    gold_in_lead = Question("q", "?", ((0, 8),), {"flag": "ad_sharing"})
+    assert score_flags(summary, [gold_in_lead])["found"] == 1
