@@ -26,7 +26,7 @@ from PIL import Image, ImageDraw
 from answering import service
 from answering.pipeline import MAX_QUESTION_CHARS, AnswerStream, QuestionError
 from answering.summary import Summary, compare
-from answering.types import Answer, Citation
+from answering.types import Answer, Citation, Shown
 from generation.base import GenerationError
 from retrieval.chunking import heading_name
 from retrieval.index import IndexError_
@@ -236,8 +236,7 @@ def summary_card(summary: Summary, assistant: service.Assistant) -> None:
 
 def quote_html(citations, text: str) -> None:
     for c in citations:
-        lead = f'<div class="pp-lead">{policy_html(c.lead)} …</div>' if c.lead else ""
-        st.html(f'{lead}<div class="pp-clause">{policy_html(text[c.start:c.end])}</div>')
+        st.html(f'{lead_html(c)}<div class="pp-clause">{policy_html(text[c.start:c.end])}</div>')
 
 
 def compare_table(summaries: list[Summary]) -> None:
@@ -408,10 +407,14 @@ def citation_html(group: list[Citation], text: str) -> str:
     b = max(first.clause_end, *(c.end for c in group))
     numbers = "".join(f'<span class="pp-num">{c.number}</span>' for c in group)
     section = f' · <span class="pp-section">{esc(first.section)}</span>' if first.section else ""
-    # A list item is read with the line that introduces its list; the reader sees it too.
-    lead = f'<div class="pp-lead">{policy_html(first.lead)} …</div>' if first.lead else ""
     return (f'<div class="pp-source">{numbers}<strong>{esc(first.policy_name)}</strong>{section}</div>'
-            f'{lead}<div class="pp-clause">{marked_html(text, a, b, group)}</div>')
+            f'{lead_html(first)}<div class="pp-clause">{marked_html(text, a, b, group)}</div>')
+
+
+def lead_html(cite: Shown) -> str:
+    """A list item is read with the line that introduces its list; the reader sees it too,
+    escaped, above the item ("" for anything else)."""
+    return f'<div class="pp-lead">{policy_html(cite.lead)} …</div>' if cite.lead else ""
 
 
 @st.dialog("In the full policy", width="large")

@@ -21,7 +21,7 @@ from answering.guards import unsupported_tokens
 from answering.pipeline import Pipeline
 from answering.relevance import RelevanceModel
 from answering.readability import fk_grade, word_count
-from answering.types import Answer, shown_spans
+from answering.types import Answer, shown_spans, with_lead
 from generation.base import Generator
 from retrieval.embedding import Embedder
 from retrieval.evaluate import Question, even_sample, iter_policy_indexes
@@ -89,7 +89,7 @@ def eval_answers(path: Path, out: Path, embedder: Embedder, generator: Generator
                 result = stream.answer
                 seconds = time.perf_counter() - start
                 work = _usage(generator).since(used) if used is not None else None
-                cited = [f"{c.lead} {c.text}" if c.lead else c.text for c in result.citations]  # as shown
+                cited = [with_lead(c.lead, c.text) for c in result.citations]  # as shown and checked
                 f.write(json.dumps({
                     "id": q.id, "answer": result.text, "abstained": result.abstained,
                     "citations": [{"start": c.start, "end": c.end, "text": c.text,

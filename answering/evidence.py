@@ -126,8 +126,7 @@ def list_lead(text: str, clause_start: int) -> tuple[int, int] | None:
     base = max(0, clause_start - LEAD_LOOKBACK * MAX_EVIDENCE_CHARS)
     lines, at = [], base
     for line in text[base:clause_start].splitlines(keepends=True):
-        body = line.splitlines()[0] if line.splitlines() else ""
-        lines.append((at, body))
+        lines.append((at, (line.splitlines() or [""])[0]))  # the line without its line break
         at += len(line)
     for at, line in reversed(lines[-LEAD_LOOKBACK:]):
         if _heading(line.strip()):  # "2. Information use" starts a new part, not the list's lead

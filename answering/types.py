@@ -26,7 +26,12 @@ class Evidence:
     @property
     def context(self) -> str:
         """The sentence as the model and the checks read it: with its list's lead-in, if any."""
-        return f"{self.lead} {self.text}" if self.lead else self.text
+        return with_lead(self.lead, self.text)
+
+
+def with_lead(lead: str, text: str) -> str:
+    """A sentence as the model and the checks read it: after its list's lead-in, if it has one."""
+    return f"{lead} {text}" if lead else text
 
 
 @dataclass(frozen=True)
