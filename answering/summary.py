@@ -235,7 +235,12 @@ def compare(summaries: Sequence[Summary]) -> list[dict]:
 
 
 def _cell(text: str, citations: Sequence[Cited]) -> str:
-    return f'{text} ("{citations[0].text}")' if citations else text
+    """A table cell: the line, then its first citation in quotes, after its list's lead-in if it
+    is a list item (as the chat card shows it)."""
+    if not citations:
+        return text
+    first = citations[0]
+    return f'{text} ("{first.lead} … {first.text}")' if first.lead else f'{text} ("{first.text}")'
 
 
 def _cited(start: int, end: int, text: str, lead_start: int = -1, lead: str = "") -> Cited:

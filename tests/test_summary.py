@@ -139,6 +139,16 @@ def test_compare_puts_policies_side_by_side_with_red_flags_marked(pipeline):
     assert rows["Data security"]["Acme"] == NOT_MENTIONED
 
 
+def test_a_compare_cell_quotes_a_list_item_after_its_lead(pipeline):
+    lines = summarize(pipeline, "acme").categories
+    item = Summary("b", "Beta", lines, (FlagLine("sells_data", "They sell your personal data.", True, 0.9,
+                                              (Cited(20, 30, "your email", "We sell:", 0),)),), 1.0)
+    plain = Summary("c", "Gamma", lines, (FlagLine("sells_data", "They sell your personal data.", True, 0.9,
+                                                (Cited(0, 4, "Gamma"),)),), 1.0)
+    row = {r["row"]: r for r in compare([item, plain])}["sells_data / no_sell"]
+    assert row["Beta"].endswith('("We sell: … your email")') and row["Gamma"].endswith('("Gamma")')
+
+
 def test_flags_are_scored_on_the_gold_span_and_opposites_counted():
     summary = Summary("p", "P", (), (FlagLine("no_sell", "They do not sell your personal data.", False, 0.9,
                                               (Cited(10, 20, "x" * 10),)),), 1.0)
