@@ -1,7 +1,7 @@
 """Summaries kept on disk beside the index, one JSON file per policy, so a summary is made once.
 
 A file is named by the policy id and a key made from the policy text, the model's name and
-``VERSION`` (raise it when the summary questions, flags, prompts or relevance weights change). A
+``VERSION`` (raise it when the summary questions, flags, prompts, relevance weights or search change). A
 summary whose policy text changed is not found, and writing the new one removes the old file.
 Summaries of the seed policies are shipped in ``corpus/summaries/`` (made by ``make summaries``),
 read-only: they are used when their key matches, so a fresh machine has them without making them.
@@ -24,8 +24,9 @@ log = logging.getLogger(__name__)
 
 # "2" was used by an experiment that was not kept (BENCHMARKS.md, fifteenth session); "5": a reply that
 # fails the checks, from a clause unlikely to answer, is "Not mentioned", not a quote (min_quote_relevance);
-# "6": a flag must beat its opposite by flag_margin; "7": the worked example's clauses numbered [3] and [4]; "8": a list item is cited with its lead-in
-VERSION = "8"
+# "6": a flag must beat its opposite by flag_margin; "7": the worked example's clauses numbered [3] and [4]; "8": a list item is cited with its lead-in;
+# "9": the keyword search adds the words of the learned table (retrieval/expansion.json)
+VERSION = "9"
 
 
 class SummaryCache:

@@ -1,12 +1,21 @@
 """Everyday words in a question mapped to the words privacy policies use for the same thing.
 
 People ask "will they give my data to the police?"; policies say "law enforcement" and "judicial
-authorities". The extra words are added to the keyword (BM25) query only; the dense query stays
-the person's own words. This module does not rank anything and knows nothing of any one policy.
+authorities". Two tables: one written by hand (below), and one learned from the dev files' gold
+spans (``expansion.json``, made by ``scripts/expansion_fit.py``: "sold" -> "assets", "merger").
+The extra words are added to the keyword (BM25) query only; the dense query stays the person's own
+words. This module does not rank anything and knows nothing of any one policy.
 """
 from __future__ import annotations
 
+import json
 import re
+from functools import cache
+from pathlib import Path
+
+from retrieval.keywords import tokenize
+
+LEARNED = Path(__file__).with_name("expansion.json")
 
 POLICY_WORDS: dict[str, str] = {
     "police": "law enforcement authorities legal process",
@@ -55,7 +64,16 @@ def policy_words(question: str) -> dict[str, str]:
     return {m: POLICY_WORDS[m] for m in _PATTERN.findall(question.lower())}
 
 
-def expand(question: str) -> str:
-    """The question followed by the policy words for the everyday words it contains."""
-    extra = set(policy_words(question).values())
+@cache
+def learned_words() -> dict[str, list[str]]:
+    """The learned table: a question word, stemmed as the keyword index stems it, -> policy words."""
+    return json.loads(LEARNED.read_text(encoding="utf-8"))["words"]
+
+
+def expand(question: str, learned: dict[str, list[str]] | None = None, hand: bool = True) -> str:
+    """The question followed by the policy words for the words it contains: from the hand table
+    (unless ``hand`` is False) and the learned one (``learned``, or the shipped table)."""
+    table = learned_words() if learned is None else learned
+    extra = set(policy_words(question).values()) if hand else set()
+    extra |= {w for stem in tokenize(question) for w in table.get(stem, [])}
     return question + (" " + " ".join(sorted(extra)) if extra else "")
