@@ -47,14 +47,14 @@ _WORD = re.compile(r"[a-z0-9]+")
 def learn(files: list[Path], top: int, min_lift: float, min_questions: int, min_pairs: int, min_policies: int,
           leave_out: frozenset[tuple[Path, str]] = frozenset()) -> dict[str, list[str]]:
     """The table: question word (stem) -> policy words, from the answerable questions of ``files``
-    (without the policies in ``leave_out``, as (file, policy id))."""
+    (without the policies in ``leave_out``, as (resolved file path, policy id))."""
     asked, paired = collections.Counter(), collections.Counter()
     policies: dict[tuple[str, str], set[tuple[Path, str]]] = collections.defaultdict(set)
     in_sentences, sentences = collections.Counter(), 0
     written: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
     for path in files:
         for policy, questions in load_squad(path):
-            if (path, policy.id) in leave_out:
+            if (path.resolve(), policy.id) in leave_out:
                 continue
             skip = set(tokenize(policy.name)) | set(tokenize(search.STAND_IN))
             for a, b in split_sentences(policy.text, 0, len(policy.text)):
@@ -100,7 +100,7 @@ def _written(stem: str, forms: collections.Counter) -> str | None:
 def report(test: Path, files: list[Path], folds: int, **fit: float) -> None:
     policies = [p.id for p, _ in load_squad(test)]
     fold = {pid: n % folds for n, pid in enumerate(policies)}
-    tables = [learn(files, leave_out=frozenset((test, p) for p in policies if fold[p] == k), **fit)
+    tables = [learn(files, leave_out=frozenset((test.resolve(), p) for p in policies if fold[p] == k), **fit)
               for k in range(folds)]
     settings, embedder = Settings.load(), MiniLMEmbedder()
     found: dict[str, list[bool]] = collections.defaultdict(list)
@@ -112,6 +112,7 @@ def report(test: Path, files: list[Path], folds: int, **fit: float) -> None:
                 continue
             query = searcher.without_name(q.text, policy.id)
             for name, (table, hand) in ways.items():
+                # the searcher's keyword query, with this fold's table (the app's search takes the shipped one)
                 search.expand = lambda text, t=table, h=hand: expansion.expand(text, t, hand=h)  # noqa: E731
                 hits = searcher.search(query, policy_id=policy.id, k=settings.answer_hits)
                 evidence, _ = select_evidence(query, hits, searcher.index.policies, settings.evidence_sentences,

@@ -58,4 +58,6 @@ def test_a_question_word_is_learned_from_the_gold_spans_it_is_asked_with(tmp_pat
     assert not {"acm", "compani"} & set(table)  # neither the company's name nor the stand-in is a key
     assert "zebra" not in table["copi"]  # three times, but in one policy's spans only
     assert expansion_fit.learn([path], min_policies=4, **fit) == {}  # no pair in four policies
+    left_out = frozenset({(path.resolve(), "000-acme-0")})  # a fold's policy: then only two pair the words
+    assert "access" not in expansion_fit.learn([path], min_policies=3, leave_out=left_out, **fit).get("copi", [])
     assert expansion_fit.learn([path], min_policies=3, **(fit | {"min_questions": 10})) == {}  # "copy" is asked 9 times
