@@ -26,7 +26,7 @@ from PIL import Image, ImageDraw
 from answering import service
 from answering.pipeline import MAX_QUESTION_CHARS, AnswerStream, QuestionError
 from answering.summary import Summary, compare
-from answering.types import Answer, Citation, Shown
+from answering.types import Answer, Citation, Shown, lead_line
 from generation.base import GenerationError
 from retrieval.chunking import heading_name
 from retrieval.index import IndexError_
@@ -414,7 +414,7 @@ def citation_html(group: list[Citation], text: str) -> str:
 def lead_html(cite: Shown) -> str:
     """A list item is read with the line that introduces its list; the reader sees it too,
     escaped, above the item ("" for anything else)."""
-    return f'<div class="pp-lead">{policy_html(cite.lead)} …</div>' if cite.lead else ""
+    return f'<div class="pp-lead">{policy_html(lead_line(cite))}</div>' if cite.lead else ""
 
 
 @st.dialog("In the full policy", width="large")

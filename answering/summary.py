@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 from answering.pipeline import Pipeline, Ranked
-from answering.types import Answer, Evidence
+from answering.types import Answer, Evidence, lead_line
 
 NOT_MENTIONED = "Not mentioned"
 
@@ -240,7 +240,8 @@ def _cell(text: str, citations: Sequence[Cited]) -> str:
     if not citations:
         return text
     first = citations[0]
-    return f'{text} ("{first.lead} … {first.text}")' if first.lead else f'{text} ("{first.text}")'
+    quote = f"{lead_line(first)} {first.text}" if first.lead else first.text
+    return f'{text} ("{quote}")'
 
 
 def _cited(start: int, end: int, text: str, lead_start: int = -1, lead: str = "") -> Cited:

@@ -67,6 +67,11 @@ class Shown(Protocol):
     lead_start: int
 
 
+def lead_line(cite: Shown) -> str:
+    """How a list item's lead-in is shown before the item: the line, then "…" ("" when it has none)."""
+    return f"{cite.lead} …" if cite.lead else ""
+
+
 def shown_spans(cite: Shown) -> list[tuple[int, int]]:
     """The spans of the policy text a citation (or a summary's ``Cited``) shows word for word:
     its sentence, and the line that introduces its list, if any."""

@@ -223,6 +223,7 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from answering.runtime import load_pipeline
+    from answering.types import lead_line
 
     pipeline = load_pipeline(settings)
     stream = pipeline.ask(args.question, policy_id=args.policy)
@@ -241,7 +242,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     for c in answer.citations:
         print(f"[{c.number}] {c.policy_name} · {c.section or 'Policy'} · chars {c.start}-{c.end}")
         if c.lead:  # a list item: the line that introduces its list first
-            print(f"    {c.lead} …")
+            print(f"    {lead_line(c)}")
         print(f"    {c.text}")
     return 0
 
