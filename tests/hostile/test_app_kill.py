@@ -14,8 +14,10 @@ from retrieval.runtime import index_config
 from test_app_e2e import browser, index_dir  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.real
+# Large enough that indexing it takes far longer than the kill's 3 s (3,000 parts: about 8,000
+# passages, 14 s here; 400 parts took 1.5 s, and the upload sometimes finished before the kill).
 POLICY = "\n\n".join(f"# Part {i}\n\nBigCo keeps record {i} of your visits for {i + 1} months. "
-                     f"Partner {i} may receive your e-mail address to send you offers." for i in range(400))
+                     f"Partner {i} may receive your e-mail address to send you offers." for i in range(3000))
 
 
 def add_upload(page, path) -> None:
@@ -60,7 +62,7 @@ def test_kill_9_while_the_app_adds_a_policy(browser, index_dir, tmp_path):  # no
             app.kill()  # SIGKILL, mid-way
             app.wait()
             page.close()
-        assert intact(live, seeds) == seeds  # the index as it was before the upload
+        assert intact(live, seeds) == seeds, f"kill {n}"  # the index as it was before the upload
     with streamlit_app(env, "kill-app-after.log") as (url, _):
         page = browser.new_page(viewport={"width": 1280, "height": 1000})
         page.goto(url)
