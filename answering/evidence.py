@@ -48,6 +48,7 @@ _DATE = re.compile(rf"\b(?:{_MONTH}\s+{_DAY},?\s+{_YEAR}|{_DAY}\s+(?:of\s+)?{_MO
 _ASKS_DATE = re.compile(r"^\W*(?:since\s+)?when\s+(?:was|is|were|did|has|have|had)\b"
                         r"|^\W*(?:what|which) date\b|\b(?:effective|last updated) date\b", re.I)
 
+_LEAD_END = re.compile(r":[-\u2013\u2014]?$")  # "as follows:", and "for the following purposes:-"
 _PAUSE = re.compile(r"[,;:]\s")  # where a long sentence may be cut for a quote
 
 Encode = Callable[[Sequence[str]], np.ndarray]
@@ -116,7 +117,7 @@ def first_body_sentence(text: str, end: int) -> tuple[int, int] | None:
 
 
 def list_lead(text: str, clause_start: int) -> tuple[int, int] | None:
-    """For a list item starting at ``clause_start``, the span of the line ending in ":" that
+    """For a list item starting at ``clause_start``, the span of the line ending in ":" (or ":-") that
     introduces the list (found by walking up over blank lines and other items, never past a
     heading); None for anything else."""
     end = text.find("\n", clause_start)
@@ -134,7 +135,7 @@ def list_lead(text: str, clause_start: int) -> tuple[int, int] | None:
         if not line.strip() or is_list_item(line):
             continue
         a, b = strip_span(text, at, at + len(line))
-        return (a, b) if text[a:b].endswith(":") and b - a <= MAX_EVIDENCE_CHARS else None
+        return (a, b) if _LEAD_END.search(text[a:b]) and b - a <= MAX_EVIDENCE_CHARS else None
     return None
 
 

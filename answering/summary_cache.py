@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 # fails the checks, from a clause unlikely to answer, is "Not mentioned", not a quote (min_quote_relevance);
 # "6": a flag must beat its opposite by flag_margin; "7": the worked example's clauses numbered [3] and [4]; "8": a list item is cited with its lead-in;
 # "9": the keyword search adds the words of the learned table (retrieval/expansion.json)
-VERSION = "9"
+VERSION = "10"
 
 
 class SummaryCache:

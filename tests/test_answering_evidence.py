@@ -31,6 +31,11 @@ def test_a_list_item_carries_the_line_that_introduces_its_list():
     assert list_lead(TEXT, TEXT.index("We keep")) is None  # not a list item
     assert list_lead("a) first item\n", 0) is None  # a list with no lead-in
     assert list_lead(TEXT, TEXT.index("a) We never")) is None  # not across a numbered heading
+    dashed = "We may use your information for the following purposes:- \n\n  * Administer your account\n"
+    a, b = list_lead(dashed, dashed.index("* Administer"))
+    assert dashed[a:b] == "We may use your information for the following purposes:-"
+    undashed = dashed.replace(":-", " -")
+    assert list_lead(undashed, undashed.index("* Administer")) is None  # a dash alone is no lead
 
 
 def test_the_lead_in_is_not_offered_again_on_its_own():
