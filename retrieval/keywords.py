@@ -20,9 +20,15 @@ _STEM = Stemmer.Stemmer("english")
 _STOP = frozenset(bm25s.stopwords.STOPWORDS_EN_PLUS) | {"s", "does", "do", "will", "can", "may", "would", "could"}
 
 
+def words(text: str) -> list[str]:
+    """The text's words as the index reads them, lower-cased, before stop words and stemming
+    ("company's" -> "company")."""
+    return [w.split("'")[0] for w in _WORD.findall(text.lower())]
+
+
 def tokenize(text: str) -> list[str]:
-    words = [w.split("'")[0] for w in _WORD.findall(text.lower())]
-    return _STEM.stemWords([w for w in words if w not in _STOP])
+    """The text's words without stop words, stemmed: what BM25 indexes and queries."""
+    return _STEM.stemWords([w for w in words(text) if w not in _STOP])
 
 
 class KeywordIndex:

@@ -12,6 +12,7 @@ import logging
 import re
 import threading
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -55,8 +56,12 @@ class Searcher:
     every policy is made the first time a search is not limited to one (``warm`` makes it ahead).
     """
 
-    def __init__(self, index: Index, embedder: Embedder, settings: SearchSettings = SearchSettings()) -> None:
+    def __init__(self, index: Index, embedder: Embedder, settings: SearchSettings = SearchSettings(),
+                 expand_query: Callable[[str], str] = expand) -> None:
+        """``expand_query`` adds policy words to the keyword query when ``settings.expand`` is on
+        (``retrieval.expansion.expand`` with the shipped tables; ``scripts/expansion_fit.py`` passes others)."""
         self.index = index
+        self.expand_query = expand_query
         self.embedder = embedder
         self.settings = settings
         self.graph = kind_of(index.dense) == "hnsw"
@@ -87,7 +92,7 @@ class Searcher:
         n = min(self.settings.candidates, hi - lo)
         q = self.embedder.encode([question]).astype(np.float32)
         dense = self._dense(q[0], lo, hi, n)
-        bm25 = self.keywords(policy_id).scores(expand(question) if self.settings.expand else question)
+        bm25 = self.keywords(policy_id).scores(self.expand_query(question) if self.settings.expand else question)
         top_bm25 = np.argpartition(-bm25, n - 1)[:n] if n < hi - lo else np.arange(hi - lo)
         rows = set(dense) | {int(r) + lo for r in top_bm25 if bm25[r] > 0}
         rows |= {r + s for r in rows for s in (-1, 1) if lo <= r + s < hi}

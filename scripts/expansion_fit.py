@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import collections
 import json
-import re
 import sys
 from pathlib import Path
 
@@ -31,17 +30,16 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import plainpolicy  # noqa: E402,F401
-import retrieval.search as search  # noqa: E402
 from answering.evidence import select_evidence  # noqa: E402
 from plainpolicy.settings import Settings  # noqa: E402
 from retrieval import expansion  # noqa: E402
 from retrieval.embedding import MiniLMEmbedder  # noqa: E402
 from retrieval.evaluate import iter_policy_indexes, load_squad  # noqa: E402
-from retrieval.keywords import tokenize  # noqa: E402
+from retrieval.keywords import tokenize, words as words_of  # noqa: E402
 from retrieval.runtime import index_config  # noqa: E402
+from retrieval.search import STAND_IN  # noqa: E402
 from retrieval.sentences import split_sentences  # noqa: E402
 
-_WORD = re.compile(r"[a-z0-9]+")
 
 
 def learn(files: list[Path], top: int, min_lift: float, min_questions: int, min_pairs: int, min_policies: int,
@@ -56,7 +54,7 @@ def learn(files: list[Path], top: int, min_lift: float, min_questions: int, min_
         for policy, questions in load_squad(path):
             if (path.resolve(), policy.id) in leave_out:
                 continue
-            skip = set(tokenize(policy.name)) | set(tokenize(search.STAND_IN))
+            skip = set(tokenize(policy.name)) | set(tokenize(STAND_IN))
             for a, b in split_sentences(policy.text, 0, len(policy.text)):
                 in_sentences.update(set(tokenize(policy.text[a:b])))
                 sentences += 1
@@ -66,7 +64,7 @@ def learn(files: list[Path], top: int, min_lift: float, min_questions: int, min_
                 words = set(tokenize(q.text)) - skip
                 gold: set[str] = set()
                 for a, b in q.answers:
-                    for w in _WORD.findall(policy.text[a:b].lower()):
+                    for w in words_of(policy.text[a:b]):
                         stem = tokenize(w)
                         if stem:
                             gold.add(stem[0])
@@ -113,7 +111,7 @@ def report(test: Path, files: list[Path], folds: int, **fit: float) -> None:
             query = searcher.without_name(q.text, policy.id)
             for name, (table, hand) in ways.items():
                 # the searcher's keyword query, with this fold's table (the app's search takes the shipped one)
-                search.expand = lambda text, t=table, h=hand: expansion.expand(text, t, hand=h)  # noqa: E731
+                searcher.expand_query = lambda text, t=table, h=hand: expansion.expand(text, t, hand=h)  # noqa: E731
                 hits = searcher.search(query, policy_id=policy.id, k=settings.answer_hits)
                 evidence, _ = select_evidence(query, hits, searcher.index.policies, settings.evidence_sentences,
                                               embedder.encode)

@@ -54,6 +54,16 @@ def test_weights_change_the_ranking(tmp_path, fake_embedder):
     assert keyword_only.search(q)[0].score == pytest.approx(1.0)
 
 
+def test_the_keyword_query_takes_the_words_its_expander_adds(tmp_path, fake_embedder):
+    build_index(tmp_path, POLICIES, fake_embedder, CONFIG)
+    index = load_index(tmp_path, CONFIG)
+    keyword_only = SearchSettings(dense_weight=0.0, context_weight=0.0)
+    plain = Searcher(index, fake_embedder, keyword_only, expand_query=lambda q: q)
+    widened = Searcher(index, fake_embedder, keyword_only, expand_query=lambda q: q + " cookie")
+    assert "cookie" not in plain.search("zebra", policy_id="acme", k=1)[0].chunk.text
+    assert "cookie" in widened.search("zebra", policy_id="acme", k=1)[0].chunk.text
+
+
 def test_question_naming_a_company_selects_its_policy(searcher):
     assert searcher.policy_named_in("Does Acme Photos sell my data?") == "acme"
     assert searcher.policy_named_in("does bolt keep my data?") == "bolt"
