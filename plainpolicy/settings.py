@@ -54,7 +54,7 @@ class Settings:
     abstain_below: float = 0.3
     min_relevance: float = 0.20  # on the combined score (answering.relevance); from scripts/relevance_fit.py
     min_quote_relevance: float = 0.3  # below it, a reply that fails the checks ends in "doesn't say", not a quote
-    co_relevance: float = 0.7
+    co_relevance: float = 0.6  # a second clause for the model (answering.pipeline.top_clauses); BENCHMARKS.md, thirtieth session
     min_support: float = 0.5
     min_answers: float = 0.5  # the meaning check's rating that an answer sentence answers the question
     min_flag_support: float = 0.55  # the meaning check's support a summary flag needs (answering.summary)
