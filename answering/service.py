@@ -141,7 +141,7 @@ class Assistant:
             report = add_policy(self.settings.index_dir, policy, searcher.embedder, index_config(self.settings),
                                 progress=progress, dense=self.settings.dense, current=searcher.index)
             index = report.index
-            self.pipeline.searcher = Searcher(index, searcher.embedder, searcher.settings)
+            self.pipeline.searcher = Searcher(index, searcher.embedder, searcher.settings, searcher.expand_query)
         log.info("added policy %s (%s, %d characters)", policy.id, policy.name, len(policy.text))
         return index.policies[policy.id]
 

@@ -41,7 +41,6 @@ from retrieval.search import STAND_IN  # noqa: E402
 from retrieval.sentences import split_sentences  # noqa: E402
 
 
-
 def learn(files: list[Path], top: int, min_lift: float, min_questions: int, min_pairs: int, min_policies: int,
           leave_out: frozenset[tuple[Path, str]] = frozenset()) -> dict[str, list[str]]:
     """The table: question word (stem) -> policy words, from the answerable questions of ``files``
