@@ -262,6 +262,22 @@ _MD_STRONG = re.compile(r"\*\*|(?<!\w)__|__(?!\w)")
 _MD_EMPHASIS = re.compile(r"(?<![\w*])([*_])(?=\S)(.+?)(?<=\S)\1(?![\w*])")
 
 
+def plain_markup(text: str) -> str:
+    """``text`` without markdown marks: links and images keep their text, bold and emphasis marks
+    and backticks go, runs of whitespace fold; a link text's closing "." is not doubled by the
+    sentence's own ("at [example.com/login.](…)." reads "at example.com/login.")."""
+    text = _MD_IMAGE_OR_LINK.sub(_link_text, text)
+    text = _MD_AUTOLINK.sub(r"\1", text)
+    text = _MD_STRONG.sub("", text)
+    text = _MD_EMPHASIS.sub(r"\2", text).replace("`", "")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _link_text(m: re.Match[str]) -> str:
+    followed_by_stop = m.string[m.end():m.end() + 1] == "."
+    return m.group(1).rstrip(".") if followed_by_stop else m.group(1)
+
+
 def plain_rewording(evidence_sentence: str, cut: bool = False) -> str:
     """'The policy says: "<clause>"' with the clause verbatim apart from markdown cleanup, and
     with " …" at its end if ``cut`` (the sentence goes on in the policy).
@@ -270,12 +286,7 @@ def plain_rewording(evidence_sentence: str, cut: bool = False) -> str:
     emphasis marks and backticks, and folds runs of whitespace; no word is changed, so the
     quote cannot change the policy's meaning. Raises ValueError if nothing is left to quote.
     """
-    clause = _MD_PREFIX.sub("", evidence_sentence, count=1)
-    clause = _MD_IMAGE_OR_LINK.sub(r"\1", clause)
-    clause = _MD_AUTOLINK.sub(r"\1", clause)
-    clause = _MD_STRONG.sub("", clause)
-    clause = _MD_EMPHASIS.sub(r"\2", clause).replace("`", "")
-    clause = re.sub(r"\s+", " ", clause).strip()
+    clause = plain_markup(_MD_PREFIX.sub("", evidence_sentence, count=1))
     if not re.search(r"\w", clause):
         raise ValueError(f"nothing to quote in {evidence_sentence!r}")
     if cut:

@@ -284,7 +284,8 @@ class Pipeline:
     def _check(self, raw: str, candidates: list[tuple[int, Evidence]], question: str,
                notes: list[str]) -> tuple[str | None, list[int]]:
         """The sentence, cleaned, and the candidate clauses that support it; (None, []) if none does."""
-        sentence = _LEADS.sub("", _MARKER.sub("", raw)).strip()
+        # Markdown the model copied from a clause ("[https://…](https://…)") is shown as plain text.
+        sentence = guards.plain_markup(_LEADS.sub("", _MARKER.sub("", raw)))
         sentence = sentence[:1].upper() + sentence[1:]
         if word_count(sentence) < 3:
             return None, []

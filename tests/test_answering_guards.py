@@ -9,6 +9,7 @@ from answering.guards import (
     RiskyToken,
     copied_share,
     find_risky,
+    plain_markup,
     plain_rewording,
     risky_tokens,
     strip_unsupported,
@@ -189,6 +190,13 @@ def test_plain_rewording_keeps_every_word():
     result = plain_rewording(CONTACT)
     assert result.startswith('The policy says: "If you have any question')
     assert "info@123rf.com" in result and "mailto" not in result
+
+
+def test_plain_markup_keeps_a_links_text_and_one_full_stop():
+    assert plain_markup("Log in at [https://www.123rf.com/login.php.](https://www.123rf.com/login.php).") == \
+        "Log in at https://www.123rf.com/login.php."
+    assert plain_markup("See **our** [help page](https://x.example/help) or <https://a.example>. Wait...") == \
+        "See our help page or https://a.example. Wait..."  # an ellipsis stays
 
 
 def test_plain_rewording_of_nothing_raises():

@@ -179,6 +179,12 @@ def test_markers_written_by_the_model_are_not_trusted(make):
     assert "[7]" not in answer.text and answer.text.endswith("[1]")
 
 
+def test_markdown_the_model_copies_is_shown_as_plain_text(make):
+    pipeline, _ = make("They will **never** sell your personal information to [any third party.](https://acme.example/x).")
+    answer = ask(pipeline, "Does Acme sell my personal information?")
+    assert answer.text == "They will never sell your personal information to any third party. [1]"
+
+
 def test_weak_evidence_abstains_without_calling_the_model(make):
     pipeline, gen = make()
     answer = ask(pipeline, "What is the capital of France?")
