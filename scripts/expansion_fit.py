@@ -94,12 +94,30 @@ def _written(stem: str, forms: collections.Counter) -> str | None:
     return next((w for w, _ in forms.most_common() if tokenize(w) == [stem]), None)
 
 
+class _Remembered:
+    """An embedder that embeds each list of texts once: the three keyword queries of a question
+    share its dense query and most of its evidence sentences."""
+
+    def __init__(self, embedder: MiniLMEmbedder) -> None:
+        self.embedder = embedder
+        self._seen: dict[tuple[str, ...], np.ndarray] = {}
+
+    def __getattr__(self, name: str):  # name, dim, count_tokens, …: the embedder's own
+        return getattr(self.embedder, name)
+
+    def encode(self, texts, *, progress: bool = False) -> np.ndarray:
+        key = tuple(texts)
+        if key not in self._seen:
+            self._seen[key] = self.embedder.encode(texts, progress=progress)
+        return self._seen[key]
+
+
 def report(test: Path, files: list[Path], folds: int, **fit: float) -> None:
     policies = [p.id for p, _ in load_squad(test)]
     fold = {pid: n % folds for n, pid in enumerate(policies)}
     tables = [learn(files, leave_out=frozenset((test.resolve(), p) for p in policies if fold[p] == k), **fit)
               for k in range(folds)]
-    settings, embedder = Settings.load(), MiniLMEmbedder()
+    settings, embedder = Settings.load(), _Remembered(MiniLMEmbedder())
     found: dict[str, list[bool]] = collections.defaultdict(list)
     for policy, questions, searcher in iter_policy_indexes(test, embedder, index_config(settings), settings.search):
         learned = tables[fold[policy.id]]
