@@ -51,7 +51,7 @@ class Settings:
     # answering
     answer_hits: int = 20
     evidence_sentences: int = 4
-    abstain_below: float = 0.3
+    abstain_below: float = 0.2  # only the clearly unrelated skip the meaning check; BENCHMARKS.md, thirty-first session
     min_relevance: float = 0.20  # on the combined score (answering.relevance); from scripts/relevance_fit.py
     min_quote_relevance: float = 0.3  # below it, a reply that fails the checks ends in "doesn't say", not a quote
     co_relevance: float = 0.6  # a second clause for the model (answering.pipeline.top_clauses); BENCHMARKS.md, thirtieth session
