@@ -74,8 +74,11 @@ TOPICS = (
         Flag("can_delete", "You can have your data deleted.", False),
         Flag("no_delete", "You cannot have your data deleted.", True))),
     Topic("Will they tell me when they change this privacy policy?", (
-        Flag("changes_with_notice", "They will let you know, for example by e-mail, when they change the privacy policy.", False),
-        Flag("changes_without_notice", "They can change the privacy policy at any time without telling you.", True))),
+        # Posting the new version on their site is not telling you: the volunteers' reading, and
+        # the earlier wording ("They will let you know ...") was true of such clauses to the
+        # model (BENCHMARKS.md, thirty-first session).
+        Flag("changes_with_notice", "They will notify you of changes to the privacy policy, for example by e-mail.", False),
+        Flag("changes_without_notice", "They may change the privacy policy at any time, and only post the new version on their website.", True))),
 )
 FLAGS = {f.name: f for t in TOPICS for f in t.flags}
 

@@ -26,8 +26,9 @@ log = logging.getLogger(__name__)
 # fails the checks, from a clause unlikely to answer, is "Not mentioned", not a quote (min_quote_relevance);
 # "6": a flag must beat its opposite by flag_margin; "7": the worked example's clauses numbered [3] and [4]; "8": a list item is cited with its lead-in;
 # "9": the keyword search adds the words of the learned table (retrieval/expansion.json); "10": a list lead-in may
-# end in ":-"; "11": a second clause is checked from 0.6 of the best score (co_relevance)
-VERSION = "11"
+# end in ":-"; "11": a second clause is checked from 0.6 of the best score (co_relevance); "12": the policy-change
+# flags' wording (posting the new version is not notice), and abstain_below 0.2
+VERSION = "12"
 
 
 class SummaryCache:

@@ -7,7 +7,8 @@ lines, so it is ~4x faster than eval-summary).
 For each policy and flag topic it ranks the clauses as the summary does, and asks the meaning check
 about every candidate wording below on the clauses the summary would use; then it prints, for each
 wording set and support bar, the flag recall against the volunteers' labels and the opposite flags
-given. Set "A" was the first wording; the summary now uses A's, except B's for policy changes.
+given. Set "A" was the first wording; "now" is what the summary ships (A's, with its own wording for policy
+changes); "previous", what it shipped until the thirty-first session (A's, with B's for policy changes).
 """
 from __future__ import annotations
 
@@ -41,7 +42,8 @@ VARIANTS = {
         "changes_without_notice": "They can change the privacy policy at any time without telling you.",
     },
 }
-VARIANTS["now"] = VARIANTS["A"] | {k: v for k, v in VARIANTS["B"].items() if k.startswith("changes")}
+VARIANTS["previous"] = VARIANTS["A"] | {k: v for k, v in VARIANTS["B"].items() if k.startswith("changes")}  # shipped until the thirty-first session
+VARIANTS["now"] = {f.name: f.statement for t in TOPICS for f in t.flags}  # what answering.summary ships
 BARS = (0.5, 0.55, 0.6, 0.7)
 MARGIN = Settings().flag_margin
 
@@ -58,8 +60,13 @@ def collect(path: Path, out: Path, policies: int, start: int = 0) -> None:
                     continue
                 for i in ranked.chosen(settings.co_relevance):
                     e = ranked.evidence[i]
-                    support = {v: {flag.name: pipeline.judge.check(VARIANTS[v][flag.name], e.context, topic.question).support
-                                   for flag in topic.flags} for v in ("A", "B")}
+                    checked: dict[str, float] = {}  # statement -> support: a wording two sets share is asked once
+
+                    def support_of(statement: str) -> float:
+                        if statement not in checked:
+                            checked[statement] = pipeline.judge.check(statement, e.context, topic.question).support
+                        return checked[statement]
+                    support = {v: {flag.name: support_of(VARIANTS[v][flag.name]) for flag in topic.flags} for v in VARIANTS}
                     rows.append({"topic": topic.question, "start": e.start, "end": e.end, "text": e.text, "support": support})
             gold = [{"flag": q.raw.get("flag"), "spans": q.answers} for q in questions if q.raw.get("flag") not in (None, "other")]
             f.write(json.dumps({"title": policy.name, "clauses": rows, "gold": gold}, ensure_ascii=False) + "\n")
@@ -85,12 +92,12 @@ def summary_of(policy: dict, variant: str, bar: float) -> Summary:
 
 def report(out: Path) -> None:
     lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-    for r in (r for p in lines for r in p["clauses"]):  # "now" is A's wording with B's for changes
-        r["support"]["now"] = {k: r["support"]["B" if k.startswith("changes") else "A"][k] for k in r["support"]["A"]}
     questions = [[Question("q", "", tuple(map(tuple, g["spans"])), {"flag": g["flag"]}) for g in p["gold"]] for p in lines]
     print(f"{len(lines)} policies, {sum(len(p['gold']) for p in lines)} labelled flags\n")
     print("| wording | support bar | found | recall | opposite | flags given |\n|---|---|---|---|---|---|")
     for variant in VARIANTS:
+        if any(variant not in r["support"] for p in lines for r in p["clauses"]):
+            continue  # a file collected before this wording was added
         for bar in BARS:
             total = flag_totals((summary_of(p, variant, bar), qs) for p, qs in zip(lines, questions))
             recall = total["found"] / total["flags"] if total["flags"] else 0.0
