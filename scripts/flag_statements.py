@@ -60,13 +60,10 @@ def collect(path: Path, out: Path, policies: int, start: int = 0) -> None:
                     continue
                 for i in ranked.chosen(settings.co_relevance):
                     e = ranked.evidence[i]
-                    checked: dict[str, float] = {}  # statement -> support: a wording two sets share is asked once
-
-                    def support_of(statement: str) -> float:
-                        if statement not in checked:
-                            checked[statement] = pipeline.judge.check(statement, e.context, topic.question).support
-                        return checked[statement]
-                    support = {v: {flag.name: support_of(VARIANTS[v][flag.name]) for flag in topic.flags} for v in VARIANTS}
+                    # A wording that two sets share is asked once, in the order the sets name them.
+                    statements = dict.fromkeys(VARIANTS[v][flag.name] for v in VARIANTS for flag in topic.flags)
+                    checked = {st: pipeline.judge.check(st, e.context, topic.question).support for st in statements}
+                    support = {v: {flag.name: checked[VARIANTS[v][flag.name]] for flag in topic.flags} for v in VARIANTS}
                     rows.append({"topic": topic.question, "start": e.start, "end": e.end, "text": e.text, "support": support})
             gold = [{"flag": q.raw.get("flag"), "spans": q.answers} for q in questions if q.raw.get("flag") not in (None, "other")]
             f.write(json.dumps({"title": policy.name, "clauses": rows, "gold": gold}, ensure_ascii=False) + "\n")
