@@ -27,7 +27,7 @@ from retrieval.embedding import MiniLMEmbedder  # noqa: E402
 from retrieval.evaluate import Question  # noqa: E402
 
 VARIANTS = {
-    "A": {f.name: f.statement for t in TOPICS for f in t.flags} | {  # the first wording
+    "A": {name: f.statement for name, f in FLAGS.items()} | {  # the first wording
         "changes_with_notice": "They tell you when they change the privacy policy.",
         "changes_without_notice": "They may change the privacy policy without telling you."},
     "B": {
@@ -43,7 +43,7 @@ VARIANTS = {
     },
 }
 VARIANTS["previous"] = VARIANTS["A"] | {k: v for k, v in VARIANTS["B"].items() if k.startswith("changes")}  # shipped until the thirty-first session
-VARIANTS["now"] = {f.name: f.statement for t in TOPICS for f in t.flags}  # what answering.summary ships
+VARIANTS["now"] = {name: f.statement for name, f in FLAGS.items()}  # what answering.summary ships
 BARS = (0.5, 0.55, 0.6, 0.7)
 MARGIN = Settings().flag_margin
 
