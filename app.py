@@ -346,10 +346,12 @@ def answer_now(question: str, assistant: service.Assistant) -> None:
 
 
 def answer_pieces(stream: AnswerStream, waiting: st.delta_generator.DeltaGenerator) -> Iterator[str]:
-    """The answer's pieces as markdown; the "Reading…" line goes when the first one arrives."""
+    """The answer's pieces as markdown; the "Reading…" line goes when the first one arrives. A
+    piece may be only a citation marker, for a clause checked after its sentence was shown: it
+    gets the space ``answer_markdown`` puts between two badges."""
     for piece in stream:
         waiting.empty()
-        yield answer_markdown(piece)
+        yield (" " if piece.startswith("[") else "") + answer_markdown(piece)
     waiting.empty()
 
 

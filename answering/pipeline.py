@@ -8,7 +8,9 @@ check every sentence before it is shown: literals (e-mail addresses, URLs, phone
 numbers) must be in the clause, an answer to a question that asks when must give a date, and the
 meaning check must find that the clause supports the sentence and that the sentence answers the
 question. The sentence is cited to each clause the model was shown that supports it (one or two,
-always of one policy), so it never mixes companies. A clause the model copies out is reworded by a
+always of one policy), so it never mixes companies. Each sentence is checked as soon as the model
+has written it and shown once one clause supports it, while the model waits to write the next
+(``Reply``); the other clause is asked after that, and its citation follows. A clause the model copies out is reworded by a
 second call; if nothing survives, the clause is quoted, which cannot be wrong (a long one in part,
 so the answer stays within ``MAX_WORDS``: ``evidence.quote_part``), unless the combined score that
 some clause answers is below ``min_quote_relevance``, or the question asks when and the part to
@@ -19,11 +21,12 @@ This module does not load models or indexes (see ``answering.runtime``) and draw
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import re
 from dataclasses import dataclass
-from typing import Generator as Gen, Iterator, Sequence
+from typing import Generator as Gen, Iterable, Iterator, Sequence
 
 import prompts
 from answering import guards
@@ -94,6 +97,18 @@ def top_clauses(scores: Sequence[float], policy_ids: Sequence[str], co_relevance
     best = max(range(len(scores)), key=scores.__getitem__)
     return [i for i in sorted(range(len(scores)), key=lambda i: -scores[i])
             if scores[i] >= co_relevance * scores[best] and policy_ids[i] == policy_ids[best]][:2]
+
+
+@dataclass(frozen=True)
+class Checked:
+    """An answer sentence that passed the checks: as shown (``text``), as the meaning check read
+    it (``judged``), the clauses that support it (``used``), and the other clauses shown to the
+    model, not asked yet (``unasked``: asked once the sentence is on screen, for more citations)."""
+
+    text: str
+    judged: str
+    used: tuple[int, ...]
+    unasked: tuple[tuple[int, Evidence], ...] = ()
 
 
 class QuestionError(ValueError):
@@ -212,25 +227,39 @@ class Pipeline:
                              {"role": "assistant", "content": str(order.index(best) + 1)},
                              {"role": "user", "content": prompts.render("ask", number=" and ".join(f"[{n}]" for n in range(1, len(order) + 1)))}]
         # Fewer tokens when fewer sentences are wanted (a summary line), but room for a long one.
-        reply = self._collect(chat, s.max_tokens if max_sentences >= MAX_SENTENCES else min(s.max_tokens, 48))
+        # Each sentence is checked and shown as soon as it is written, while the rest waits.
+        reply = Reply(self.generator.stream(chat, max_tokens=s.max_tokens if max_sentences >= MAX_SENTENCES else min(s.max_tokens, 48),
+                                            stop=["\n\n"]))
         shown: list[str] = []
         cited: dict[int, int] = {}  # evidence index -> citation number, in order of use
         supports: dict[int, str] = {}
-        for raw in _split(reply):
-            if len(shown) == max_sentences:
-                break
-            copied = next((i for i in chosen if _copies(raw, evidence[i].context)), None)
-            if copied is not None:
-                notes.append(f"rewording copied clause {copied + 1}")
-                sentence, used = self._reword(evidence[copied], copied, _copied_part(evidence[copied].context, raw), question, notes)
-            else:
-                sentence, used = self._check(raw, [(i, evidence[i]) for i in chosen], question, notes)
-            if sentence and word_count(" ".join(shown + [sentence])) <= MAX_WORDS:
-                marks = "".join(f"[{cited.setdefault(i, len(cited) + 1)}]" for i in used)
-                for i in used:
+        with contextlib.closing(reply):
+            for raw in reply:
+                copied = next((i for i in chosen if _copies(raw, evidence[i].context)), None)
+                if copied is not None:
+                    notes.append(f"rewording copied clause {copied + 1}")
+                    reply.finish()  # the model writes the rest of this reply before it rewords
+                    checked = self._reword(evidence[copied], copied, _copied_part(evidence[copied].context, raw), question, notes)
+                else:
+                    checked = self._check(raw, [(i, evidence[i]) for i in chosen], question, notes)
+                if checked is None or word_count(" ".join(shown + [checked.text])) > MAX_WORDS:
+                    continue
+                sentence = checked.text
+                marks = "".join(f"[{cited.setdefault(i, len(cited) + 1)}]" for i in checked.used)
+                for i in checked.used:
                     supports.setdefault(i, sentence)
                 yield (" " if shown else "") + f"{sentence} {marks}"
                 shown.append(f"{sentence} {marks}")
+                # The other clause shown to the model, asked after the sentence is on screen: a
+                # citation to it, if it supports the sentence too, follows the first one.
+                for i, e in checked.unasked:
+                    if self._supports(checked.judged, e, i, question, notes):
+                        mark = f"[{cited.setdefault(i, len(cited) + 1)}]"
+                        supports.setdefault(i, sentence)
+                        yield mark
+                        shown[-1] += mark
+                if len(shown) == max_sentences:
+                    break
         if not shown and rel.answerable < s.min_quote_relevance:
             # The model's reading of the best clause failed the checks, and the clause was not
             # likely to answer in the first place: of 6 such quotes on the ToS;DR dev file, 5 were
@@ -282,35 +311,36 @@ class Pipeline:
         return Answer(text, tuple(cites), False, None, tuple(notes))
 
     def _check(self, raw: str, candidates: list[tuple[int, Evidence]], question: str,
-               notes: list[str]) -> tuple[str | None, list[int]]:
-        """The sentence, cleaned, and the candidate clauses that support it; (None, []) if none does."""
+               notes: list[str]) -> Checked | None:
+        """The sentence, cleaned, with the candidate clauses that support it, or None if it cannot
+        be shown. Candidates are asked in order until those that support the sentence hold all
+        its literals, so that it can be shown; the rest are asked after (``Checked.unasked``)."""
         # Markdown the model copied from a clause ("[https://…](https://…)") is shown as plain text.
         sentence = guards.plain_markup(_LEADS.sub("", _MARKER.sub("", raw)))
         sentence = sentence[:1].upper() + sentence[1:]
         if word_count(sentence) < 3:
-            return None, []
+            return None
         if lacks_asked_date(question, sentence):
             notes.append(f"no date in the answer to a question that asks when: {sentence!r}")
-            return None, []
+            return None
         texts = [e.context for _, e in candidates]
         if guards.unsupported_tokens(sentence, texts):
             stripped = guards.strip_unsupported(sentence, texts)
             if stripped is None:
                 notes.append(f"rejected invented details: {sentence!r}")
-                return None, []
+                return None
             notes.append(f"removed invented details from {sentence!r}")
             sentence = stripped
-        used = []
-        for i, e in candidates:  # each clause shown (at most two): cited to every one that supports it
-            # On its own, not in the conversation that wrote the sentence: asked there, the model
-            # agrees with itself (it accepted every contradicted pair in BENCHMARKS.md).
-            judgement = self.judge.check(sentence, e.context, question)
-            if judgement.support >= self.settings.min_support:
+        used: list[int] = []
+        unasked = list(candidates)
+        while unasked:  # each clause shown (at most two), best first
+            i, e = unasked.pop(0)
+            if self._supports(sentence, e, i, question, notes):
                 used.append(i)
-            else:
-                notes.append(f"clause {i + 1} {judgement.verdict} (support {judgement.support:.2f}): {sentence!r}")
+                if not guards.unsupported_tokens(sentence, [c.context for j, c in candidates if j in used]):
+                    break  # enough to show it
         if not used or guards.unsupported_tokens(sentence, [e.context for i, e in candidates if i in used]):
-            return None, []
+            return None
         # True of its clause is not enough: "They will share your data if you ask them to" is
         # true, and beside the point of "Do they sell my data?". The same rating that picks the
         # clause (does it give the answer, yes or no?) is asked of the sentence; its prompt
@@ -318,27 +348,29 @@ class Pipeline:
         answers = self.judge.relevance(question, [sentence])[0] if self.settings.min_answers > 0 else 1.0
         if answers < self.settings.min_answers:
             notes.append(f"does not answer the question ({answers:.2f}): {sentence!r}")
-            return None, []
+            return None
         notes.append(f"answers the question ({answers:.2f}): {sentence!r}")
-        sentence = sentence.rstrip(",;: ")  # a reply cut off after a comma: "… that they collect,."
-        return (sentence if sentence[-1:] in ".!?" else sentence + "."), used
+        shown = sentence.rstrip(",;: ")  # a reply cut off after a comma: "… that they collect,."
+        return Checked(shown if shown[-1:] in ".!?" else shown + ".", sentence, tuple(used), tuple(unasked))
 
-    def _reword(self, e: Evidence, idx: int, clause: str, question: str, notes: list[str]) -> tuple[str | None, list[int]]:
+    def _supports(self, sentence: str, e: Evidence, i: int, question: str, notes: list[str]) -> bool:
+        """Whether clause ``i`` supports the sentence, asked of the meaning check on its own: not in
+        the conversation that wrote the sentence, where the model agrees with itself (it accepted
+        every contradicted pair in BENCHMARKS.md)."""
+        judgement = self.judge.check(sentence, e.context, question)
+        if judgement.support < self.settings.min_support:
+            notes.append(f"clause {i + 1} {judgement.verdict} (support {judgement.support:.2f}): {sentence!r}")
+        return judgement.support >= self.settings.min_support
+
+    def _reword(self, e: Evidence, idx: int, clause: str, question: str, notes: list[str]) -> Checked | None:
         """Ask the model to put ``clause`` (of evidence ``idx``) in plain words; checked like any answer."""
         messages = preamble() + [{"role": "user", "content": prompts.render(
             "rewrite", policy=self.policies[e.policy_id].name, clause=_one_line(clause))}]
-        reply = self._collect(messages, 60)
-        for raw in _split(reply)[:1]:
-            return self._check(raw, [(idx, e)], question, notes)
-        return None, []
-
-    def _collect(self, messages: list[Message], max_tokens: int) -> str:
-        """The model's whole reply (checked before any of it is shown)."""
-        stream = self.generator.stream(messages, max_tokens=max_tokens, stop=["\n\n"])
-        try:
-            return "".join(stream).strip()
-        finally:
-            _close(stream)
+        with contextlib.closing(Reply(self.generator.stream(messages, max_tokens=60, stop=["\n\n"]))) as reply:
+            for raw in reply:  # the first sentence only: the model stops when it has been written
+                reply.close()
+                return self._check(raw, [(idx, e)], question, notes)
+        return None
 
     def _abstain_text(self, scope: str | None) -> str:
         name = f"The {self.policies[scope].name} policy" if scope else "The policy"
@@ -353,16 +385,42 @@ class Pipeline:
         return Answer(text, cites, True, scope, (*notes, why))
 
 
-def _split(reply: str) -> list[str]:
-    """The sentences of a reply."""
-    parts, buf = [], reply
-    while (m := _SENTENCE_END.search(buf)):
-        head, buf = buf[:m.end()].strip(), buf[m.end():]
-        if head:
-            parts.append(head)
+class Reply:
+    """The model's reply to one prompt, a sentence at a time, each as soon as the next one begins
+    (or the reply ends), while the model waits to write the rest. ``close`` stops the model;
+    ``finish`` has it write the rest at once, to be read from here, so that it is free to
+    write another reply: the model is used for one reply at a time, and may only be asked to
+    score (``generation.Scorer``) while a reply is paused."""
+
+    def __init__(self, stream: Iterator[str]) -> None:
+        self._stream = stream
+        self._sentences = _sentences(stream)
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        return next(self._sentences)
+
+    def finish(self) -> None:
+        self._sentences = iter(list(self._sentences))
+        self.close()
+
+    def close(self) -> None:
+        _close(self._stream)
+
+
+def _sentences(pieces: Iterable[str]) -> Iterator[str]:
+    """The sentences of a reply given in pieces, each as soon as the text after it begins."""
+    buf = ""
+    for piece in pieces:
+        buf += piece
+        while (m := _SENTENCE_END.search(buf)):
+            head, buf = buf[:m.end()].strip(), buf[m.end():]
+            if head:
+                yield head
     if buf.strip():
-        parts.append(buf.strip())
-    return parts
+        yield buf.strip()
 
 
 def _copies(sentence: str, clause: str) -> bool:

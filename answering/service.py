@@ -165,12 +165,15 @@ class Assistant:
 
 class OneAtATime:
     """A Generator that streams one reply at a time, for a model shared by several sessions
-    (a llama.cpp model must not be used from two threads at once)."""
+    (a llama.cpp model must not be used from two threads at once). The thread whose reply is
+    streaming may score other prompts while its reply is paused (the pipeline checks the first
+    sentence before the rest is written); other threads wait until the reply ends."""
 
     def __init__(self, generator: Generator) -> None:
         self.generator = generator
         self.name = generator.name
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # not an RLock: an abandoned stream may be closed by another thread
+        self._streaming: int | None = None  # the thread whose reply holds the lock
         if isinstance(generator, Scorer):  # the meaning check asks the same model, under the same lock
             self.choice_probs = self._choice_probs
         if hasattr(generator, "keep_prompt_states"):
@@ -181,12 +184,18 @@ class OneAtATime:
             self.generator.keep_prompt_states()
 
     def _choice_probs(self, messages: list[Message], options: Sequence[str]) -> list[float]:
+        if self._streaming == threading.get_ident():  # this thread's own reply is paused: the lock is its
+            return self.generator.choice_probs(messages, options)
         with self._lock:
             return self.generator.choice_probs(messages, options)
 
     def stream(self, messages: list[Message], *, max_tokens: int, stop: list[str] | None = None) -> Iterator[str]:
         with self._lock:  # released when the reply ends, or when an abandoned stream is closed
-            yield from self.generator.stream(messages, max_tokens=max_tokens, stop=stop)
+            self._streaming = threading.get_ident()
+            try:
+                yield from self.generator.stream(messages, max_tokens=max_tokens, stop=stop)
+            finally:
+                self._streaming = None
 
 
 def load_assistant() -> Assistant:

@@ -41,6 +41,9 @@ class Scorer(Protocol):
     and lower case count together). It reuses the same cached prompt start as ``stream``."""
 
     def choice_probs(self, messages: list[Message], options: Sequence[str]) -> list[float]:
+        """May be called while a reply of the same back end is paused between two pieces (the
+        answer pipeline checks a reply's first sentence before the rest is written); the reply
+        then goes on exactly as if it had not been paused."""
         ...
 
 

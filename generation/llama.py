@@ -144,10 +144,19 @@ class LlamaCppGenerator:
             temperature=0.0,
             stream=True,
         )
-        for chunk in chunks:
-            piece = chunk["choices"][0]["delta"].get("content")  # type: ignore[index]
-            if piece:
-                yield piece
+        llm = self._llm
+        try:
+            for chunk in chunks:
+                piece = chunk["choices"][0]["delta"].get("content")  # type: ignore[index]
+                if piece:
+                    # The caller may score other prompts before it asks for the next piece, which
+                    # overwrites the cache this reply goes on from; it is kept, and brought back.
+                    held = llm.input_ids[:llm.n_tokens].tolist()
+                    self._states.paused = tuple(held)
+                    yield piece
+                    self._states.bring_back(held)
+        finally:
+            self._states.paused = None
 
     def choice_probs(self, messages: list[Message], options: Sequence[str]) -> list[float]:
         """The probability that the reply starts with each option, read from the model's next-token

@@ -8,6 +8,11 @@ example), so each switch would read the shared start again: ~1.4 s for the examp
 ~100 tokens/s on 2 cores. ``PrefixStates`` saves the cache at the points where prompts part
 ways, and brings back the saved state that shares most with a new prompt.
 
+A reply can be paused between two pieces while other prompts are read (the answer pipeline checks
+a reply's first sentence before the rest is written): its reading is saved when it would be
+overwritten, kept however many other states are saved (``paused``), and brought back before the
+reply goes on (``bring_back``), so the reply is the one it would have been.
+
 ``dump`` and ``load`` keep the states in a file between runs, so a new process brings back the
 reading of the fixed instructions instead of reading them again (a few seconds on 2 cores before
 the first answer); the file records what it is valid for (model file, context size, llama.cpp
@@ -54,6 +59,9 @@ class PrefixStates:
         self.llm = llm
         self.max_states = max_states
         self._states: OrderedDict[tuple[int, ...], bytes] = OrderedDict()
+        # The reading of a reply paused while other prompts are read (``bring_back``): once saved,
+        # it is not dropped to make room, as the reply needs it to go on exactly.
+        self.paused: tuple[int, ...] | None = None
         self._loaded: set[tuple[int, ...]] = set()  # the keys last loaded from or written to a file
 
     def __len__(self) -> int:
@@ -61,8 +69,9 @@ class PrefixStates:
 
     def prepare(self, tokens: Sequence[int]) -> int:
         """Make the cache hold as much of ``tokens``' start as any saved state has, and save the
-        part a new prompt shares with the current cache before it is overwritten. Returns how many
-        tokens of ``tokens`` are now cached; the caller reads the rest."""
+        current cache (if it holds much that ``tokens`` do not) and the part a new prompt shares
+        with it before they are overwritten. Returns how many tokens of ``tokens`` are now
+        cached; the caller reads the rest."""
         llm = self.llm
         current = shared(llm.input_ids[:llm.n_tokens], tokens)
         best, best_n = None, current
@@ -70,6 +79,9 @@ class PrefixStates:
             n = shared(key, tokens)
             if n > best_n:
                 best, best_n = key, n
+        if best is not None and llm.n_tokens - current >= MIN_SAVE:
+            self._states.move_to_end(best)  # not the one dropped to make room
+            self._save()  # what the restore overwrites: a reply paused while this prompt is read goes on from it
         if best is not None and self._restore(best):
             log.debug("restored a saved prompt state: %d of %d tokens cached (was %d)", best_n, len(tokens), current)
             current = best_n
@@ -85,6 +97,19 @@ class PrefixStates:
             if current >= MIN_SAVE:
                 self._save()
         return current
+
+    def bring_back(self, tokens: Sequence[int]) -> None:
+        """Make the cache hold exactly ``tokens`` again: the reading of a reply that was paused
+        (``paused``) while other prompts were read (``prepare`` saved it then). The saved copy is
+        dropped, as the reply goes on from it; if there was none, the missing part is read again."""
+        llm = self.llm
+        if llm.n_tokens == len(tokens) and shared(llm.input_ids[:llm.n_tokens], tokens) == len(tokens):
+            return  # nothing else was read meanwhile
+        cached = self.prepare(tokens)
+        self._states.pop(tuple(tokens), None)
+        if cached < len(tokens):  # its saved reading was lost: read again, not quite bit for bit
+            log.info("a paused reply's reading was not kept; reading %d tokens again", len(tokens) - cached)
+            llm.eval(tokens[cached:])
 
     def dump(self, path: Path, valid_for: dict) -> bool:
         """Keep the current cache and the saved states in ``path`` (atomically); False if there was
@@ -120,8 +145,7 @@ class PrefixStates:
         except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:  # a damaged file only costs reading time
             log.warning("could not read prompt states from %s (%s); the prompts are read instead", path, exc)
             return 0
-        while len(self._states) > self.max_states:
-            self._states.popitem(last=False)
+        self._make_room()
         self._loaded = set(self._states)
         return len(self._states)
 
@@ -136,8 +160,15 @@ class PrefixStates:
             log.warning("llama.cpp could not save a prompt state; prompts are read again instead")
             return
         self._states[key] = data
+        self._make_room()
+
+    def _make_room(self) -> None:
+        """Drop the least recently used states beyond ``max_states``, never a paused reply's."""
         while len(self._states) > self.max_states:
-            self._states.popitem(last=False)
+            oldest = next((k for k in self._states if k != self.paused), None)
+            if oldest is None:
+                return
+            del self._states[oldest]
 
     def _restore(self, key: tuple[int, ...]) -> bool:
         llm = self.llm

@@ -131,18 +131,22 @@ def test_a_long_clause_is_quoted_in_part_so_the_answer_stays_within_the_word_lim
 
 def test_a_sentence_is_cited_to_every_chosen_clause_that_supports_it_and_no_other(tmp_path, fake_embedder):
     reply = "They never sell your personal data."
+    pieces: list[str] = []
 
     def answer_from(text: str, folder: str):
         searcher = searcher_over(tmp_path / folder, [Policy("p", "P", text)], fake_embedder)
         pipeline = Pipeline(searcher, ScriptedGenerator([reply]), Settings(abstain_below=0.0, co_relevance=0.5),
                             judge=RuleJudge(), relevance=RelevanceModel.judge_only())
-        answer = pipeline.ask("Do they sell my personal data?", "p").finish()
+        stream = pipeline.ask("Do they sell my personal data?", "p")
+        pieces[:] = list(stream)
+        answer = stream.answer
         assert all(text[c.start:c.end] == c.text for c in answer.citations)
         return answer, {c[2] for c in pipeline.judge.calls if c[0] == "check"}
 
     both, asked = answer_from("# Selling\n\nWe never sell your personal data to advertisers.\n\n"
                               "# Partners\n\nWe never sell your personal data to partners either.\n", "both")
     assert both.text == reply + " [1][2]" and len(asked) == 2
+    assert pieces == [reply + " [1]", "[2]"]  # shown once one clause supports it; the second citation follows
     assert [c.text for c in both.citations] == ["We never sell your personal data to advertisers.",
                                                 "We never sell your personal data to partners either."]
     assert all(c.answer_sentence == reply for c in both.citations)
@@ -242,6 +246,36 @@ def test_answers_are_capped_at_two_sentences(make):
     pipeline, _ = make(" ".join([s] * 5))
     answer = ask(pipeline, "Does Acme sell my personal information?")
     assert answer.text.count("[1]") == 2
+
+
+class Counting(ScriptedGenerator):
+    """Counts the pieces of its replies the pipeline has read."""
+
+    def __init__(self, replies):
+        super().__init__(replies)
+        self.read = 0
+
+    def stream(self, messages, *, max_tokens, stop=None):
+        for piece in super().stream(messages, max_tokens=max_tokens, stop=stop):
+            self.read += 1
+            yield piece
+
+
+def test_the_first_sentence_is_shown_before_the_model_writes_the_rest(tmp_path, fake_embedder):
+    first = "They will never sell your personal information to any third party."
+    reply = f"{first} Nor will they rent it to anyone, at any time, for any reason."
+    gen = Counting([reply, reply])
+    pipeline = Pipeline(searcher_over(tmp_path, [ACME], fake_embedder), gen, Settings(), judge=RuleJudge(),
+                        relevance=RelevanceModel.judge_only())
+    stream = pipeline.ask("Does Acme sell my personal information?", "acme")
+    assert next(stream) == f"{first} [1]"
+    assert gen.read * 4 <= len(first) + 8  # the next sentence had only begun (4 characters a piece)
+    stream.finish()
+    assert gen.read * 4 >= len(reply)  # then the model went on
+    # A summary line wants one sentence: the model stops once it is shown.
+    gen.read = 0
+    line = pipeline.ask("Does Acme sell my personal information?", "acme", max_sentences=1).finish()
+    assert line.text == f"{first} [1]" and gen.read * 4 <= len(first) + 8
 
 
 TWO = [Policy("north", "Northwind", "# Sharing\n\nNorthwind will never sell your personal information.\n"),

@@ -120,11 +120,12 @@ def test_abstention_says_so_and_shows_the_closest_clauses(at):
     assert "delete your account" in texts(reply.get("html"))
 
 
-def canned(answer: Answer):
-    """An Assistant.ask that streams ``answer`` without searching: for exact citations."""
+def canned(answer: Answer, pieces: tuple[str, ...] = ()):
+    """An Assistant.ask that streams ``answer`` (in ``pieces``, if given) without searching: for
+    exact citations."""
     def ask(question, policy_id=None):
         def run():
-            yield answer.text
+            yield from pieces or (answer.text,)
             return answer
         return AnswerStream(run())
     return ask
@@ -168,7 +169,9 @@ def test_a_sentence_cited_to_two_clauses_shows_two_badges(at, assistant, monkeyp
     second = (text.index("We share"), text.index("payments.") + len("payments."))
     one = Citation(1, "acme", "Acme Photos", "Sharing", *first, text[slice(*first)], first[0], second[1])
     two = dataclasses.replace(one, number=2, start=second[0], end=second[1], text=text[slice(*second)])
-    monkeypatch.setattr(assistant, "ask", canned(Answer("They never sell it. [1][2]", (one, two), False, "acme")))
+    # The second citation arrives after the sentence, once its clause is checked (answering.pipeline).
+    monkeypatch.setattr(assistant, "ask", canned(Answer("They never sell it. [1][2]", (one, two), False, "acme"),
+                                                 ("They never sell it. [1]", "[2]")))
     ask(at, "Do they sell my data?")
     assert "They never sell it. :blue-badge[1] :blue-badge[2]" in texts(at.chat_message[1].markdown)
 

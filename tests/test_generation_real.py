@@ -80,6 +80,21 @@ def test_a_saved_prompt_start_gives_the_same_reading_as_a_fresh_one(llama: Llama
     assert "".join(llama.stream(ask("Say OK."), max_tokens=4))  # and generation still works after it
 
 
+def test_a_reply_paused_while_other_prompts_are_scored_goes_on_as_if_it_had_not_been(llama: LlamaCppGenerator):
+    # What the answer pipeline does: it checks a reply's first sentence before the rest is written.
+    system = {"role": "system", "content": "You explain privacy policies to people who are not lawyers. " * 8}
+    chat = [system, {"role": "user", "content": "In three short sentences: what is a privacy policy, and why read one?"}]
+    whole = collect(llama, chat, max_tokens=40)
+    same_start = [system, {"role": "user", "content": "Is the sky blue? Reply yes or no."}]
+    other_start = [{"role": "system", "content": "You judge sentences."}, {"role": "user", "content": "Is grass green? Reply yes or no."}]
+    pieces = []
+    for n, piece in enumerate(llama.stream(chat, max_tokens=40)):
+        pieces.append(piece)
+        if n in (2, 6):
+            llama.choice_probs(same_start if n == 2 else other_start, ["yes", "no"])
+    assert "".join(pieces) == whole
+
+
 def test_the_warm_up_reading_is_kept_for_the_next_process(gguf: Path, settings: Settings, tmp_path):
     from answering.pipeline import preamble
 

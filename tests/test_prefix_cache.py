@@ -1,6 +1,7 @@
 """generation.prefix_cache on a stand-in for llama-cpp-python's Llama: which state is saved,
 which is brought back, and how many are kept. (The real model's side is in test_generation_real.)"""
 import numpy as np
+import pytest
 
 from generation.prefix_cache import MIN_SAVE, PrefixStates, shared
 
@@ -78,6 +79,38 @@ def test_short_shared_starts_are_not_saved_and_states_are_capped():
         prompt(states, llm, SYSTEM + [n] * 80 + [1])
         prompt(states, llm, SYSTEM + [n] * 80 + [2])
     assert len(states) == 2
+
+
+def test_a_paused_reply_is_brought_back_after_other_prompts_were_read():
+    llm = FakeLlama()
+    states = Recording(llm)
+    prompt(states, llm, SYSTEM + EXAMPLE + [1])  # a family with a long shared start, saved
+    prompt(states, llm, SYSTEM + [9])
+    reply = SYSTEM + EXAMPLE + [2] + list(range(5000, 5070))  # a prompt and the reply so far
+    prompt(states, llm, reply)
+    prompt(states, llm, SYSTEM + [3])  # scored while the reply is paused
+    prompt(states, llm, SYSTEM + EXAMPLE + [4])  # a saved state serves this one: the reply is kept first
+    states.bring_back(reply)
+    assert llm.cache == reply and llm.n_tokens == len(reply)
+    assert tuple(reply) not in states._states  # the reply goes on from here: no stale copy kept
+    states.bring_back(reply)  # nothing read meanwhile: nothing to do
+    assert llm.cache == reply
+
+
+@pytest.mark.parametrize("paused", [False, True])
+def test_a_paused_reply_is_kept_however_many_states_are_saved(paused):
+    llm = FakeLlama()
+    read = []
+    llm.eval = lambda tokens: (read.extend(tokens), llm.read(list(llm.input_ids[:llm.n_tokens]) + list(tokens), llm.n_tokens))
+    states = Recording(llm, max_states=2)
+    reply = SYSTEM + [2] * 80
+    prompt(states, llm, reply)
+    states.paused = tuple(reply) if paused else None
+    for n in range(3):  # other long prompts, each saved when the next one parts ways with it
+        prompt(states, llm, SYSTEM + [10 + n] * 80)
+    states.bring_back(reply)
+    assert llm.cache == reply
+    assert read == ([] if paused else reply[len(SYSTEM):])  # not kept: read again
 
 
 def test_shared():

@@ -4,6 +4,7 @@
 """
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -156,6 +157,25 @@ def test_one_reply_at_a_time_and_an_abandoned_reply_frees_the_model():
     first.close()  # what happens when the app's run is interrupted mid-answer
     assert not gen._lock.locked()
     assert "".join(gen.stream([], max_tokens=10)) == "second reply"
+
+
+class ScoringScripted(ScriptedGenerator):
+    def choice_probs(self, messages, options):
+        return [0.5] * len(options)
+
+
+def test_the_thread_whose_reply_is_paused_may_score_and_others_wait_for_the_reply_to_end():
+    gen = OneAtATime(ScoringScripted(["a reply in pieces"]))
+    reply = gen.stream([], max_tokens=10)
+    next(reply)
+    assert gen.choice_probs([], ["yes", "no"]) == [0.5, 0.5]  # the pipeline checks a first sentence here
+    other = threading.Thread(target=gen.choice_probs, args=([], ["yes", "no"]))
+    other.start()
+    other.join(timeout=0.2)
+    assert other.is_alive()  # another session waits for the model
+    reply.close()
+    other.join(timeout=5)
+    assert not other.is_alive() and not gen._lock.locked()
 
 
 def test_warm_up_reads_the_prompt_once_and_never_raises(assistant):
