@@ -23,7 +23,7 @@ from answering.summary import Progress as SummaryProgress, Summary, summarize
 from answering.summary_cache import SummaryCache
 from answering.turns import TurnQueue
 from generation import Generator, Message
-from generation.base import Scorer
+from generation.base import GenerationError, Scorer
 from plainpolicy.settings import Settings
 from retrieval.index import IndexDamagedError, IndexMismatchError, IndexMissingError, add_policy
 from retrieval.loaders import MAX_BYTES, MAX_NAME_CHARS, PolicyFileError, load_policy
@@ -190,6 +190,8 @@ class OneAtATime:
             return self.generator.choice_probs(messages, options)
 
     def stream(self, messages: list[Message], *, max_tokens: int, stop: list[str] | None = None) -> Iterator[str]:
+        if self._streaming == threading.get_ident():  # it would wait for itself for ever
+            raise GenerationError("a second reply was started while this thread's first one is still open")
         with self._lock:  # released when the reply ends, or when an abandoned stream is closed
             self._streaming = threading.get_ident()
             try:

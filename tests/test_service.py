@@ -13,7 +13,7 @@ from answering.pipeline import Pipeline
 from answering.relevance import RelevanceModel
 from answering.service import Assistant, OneAtATime
 from fakes import HashEmbedder, RuleJudge
-from generation.base import Message
+from generation.base import GenerationError, Message
 from generation.fake import ScriptedGenerator
 from plainpolicy.settings import Settings
 from retrieval.index import build_index, load_index
@@ -173,6 +173,8 @@ def test_the_thread_whose_reply_is_paused_may_score_and_others_wait_for_the_repl
     other.start()
     other.join(timeout=0.2)
     assert other.is_alive()  # another session waits for the model
+    with pytest.raises(GenerationError, match="second reply"):  # not a wait for itself for ever
+        next(gen.stream([], max_tokens=10))
     reply.close()
     other.join(timeout=5)
     assert not other.is_alive() and not gen._lock.locked()
