@@ -86,10 +86,12 @@ def test_a_paused_reply_is_brought_back_after_other_prompts_were_read():
     states = Recording(llm)
     prompt(states, llm, SYSTEM + EXAMPLE + [1])  # a family with a long shared start, saved
     prompt(states, llm, SYSTEM + [9])
-    reply = SYSTEM + EXAMPLE + [2] + list(range(5000, 5070))  # a prompt and the reply so far
+    reply = SYSTEM + list(range(5000, 5080))  # a prompt of another family and the reply so far
     prompt(states, llm, reply)
-    prompt(states, llm, SYSTEM + [3])  # scored while the reply is paused
-    prompt(states, llm, SYSTEM + EXAMPLE + [4])  # a saved state serves this one: the reply is kept first
+    # Scored while the reply is paused: a saved state serves this prompt better than the cache,
+    # so the reply is saved before that state replaces it. (FakeLlama cannot read it again.)
+    prompt(states, llm, SYSTEM + EXAMPLE + [4])
+    prompt(states, llm, SYSTEM + [3])
     states.bring_back(reply)
     assert llm.cache == reply and llm.n_tokens == len(reply)
     assert tuple(reply) not in states._states  # the reply goes on from here: no stale copy kept

@@ -166,16 +166,28 @@ class ScoringScripted(ScriptedGenerator):
 
 def test_the_thread_whose_reply_is_paused_may_score_and_others_wait_for_the_reply_to_end():
     gen = OneAtATime(ScoringScripted(["a reply in pieces"]))
-    reply = gen.stream([], max_tokens=10)
-    next(reply)
-    assert gen.choice_probs([], ["yes", "no"]) == [0.5, 0.5]  # the pipeline checks a first sentence here
-    other = threading.Thread(target=gen.choice_probs, args=([], ["yes", "no"]))
+    paused, done, seen = threading.Event(), threading.Event(), []
+
+    def session():  # its reply is paused while it checks the first sentence, as the pipeline does
+        reply = gen.stream([], max_tokens=10)
+        next(reply)
+        seen.append(gen.choice_probs([], ["yes", "no"]))
+        try:
+            next(gen.stream([], max_tokens=10))
+        except GenerationError as exc:  # not a wait for itself for ever
+            seen.append(str(exc))
+        paused.set()
+        done.wait(5)
+        reply.close()
+
+    threading.Thread(target=session, daemon=True).start()
+    assert paused.wait(5), "the session waited for its own reply"
+    assert seen[0] == [0.5, 0.5] and "second reply" in seen[1]
+    other = threading.Thread(target=gen.choice_probs, args=([], ["yes", "no"]), daemon=True)
     other.start()
     other.join(timeout=0.2)
     assert other.is_alive()  # another session waits for the model
-    with pytest.raises(GenerationError, match="second reply"):  # not a wait for itself for ever
-        next(gen.stream([], max_tokens=10))
-    reply.close()
+    done.set()
     other.join(timeout=5)
     assert not other.is_alive() and not gen._lock.locked()
 
