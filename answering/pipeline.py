@@ -101,14 +101,19 @@ def top_clauses(scores: Sequence[float], policy_ids: Sequence[str], co_relevance
 
 @dataclass(frozen=True)
 class Checked:
-    """An answer sentence that passed the checks: as shown (``text``), as the meaning check read
-    it (``judged``), the clauses that support it (``used``), and the other clauses shown to the
-    model, not asked yet (``unasked``: asked once the sentence is on screen, for more citations)."""
+    """An answer sentence that passed the checks: as the meaning check read it (``judged``), the
+    clauses that support it (``used``), and the other clauses shown to the model, not asked yet
+    (``unasked``: asked once the sentence is on screen, for more citations)."""
 
-    text: str
     judged: str
     used: tuple[int, ...]
     unasked: tuple[tuple[int, Evidence], ...] = ()
+
+    @property
+    def text(self) -> str:
+        """As shown: a reply cut off after a comma ("… that they collect,") ends in a full stop."""
+        shown = self.judged.rstrip(",;: ")
+        return shown if shown[-1:] in ".!?" else shown + "."
 
 
 class QuestionError(ValueError):
@@ -350,8 +355,7 @@ class Pipeline:
             notes.append(f"does not answer the question ({answers:.2f}): {sentence!r}")
             return None
         notes.append(f"answers the question ({answers:.2f}): {sentence!r}")
-        shown = sentence.rstrip(",;: ")  # a reply cut off after a comma: "… that they collect,."
-        return Checked(shown if shown[-1:] in ".!?" else shown + ".", sentence, tuple(used), tuple(unasked))
+        return Checked(sentence, tuple(used), tuple(unasked))
 
     def _supports(self, sentence: str, e: Evidence, i: int, question: str, notes: list[str]) -> bool:
         """Whether clause ``i`` supports the sentence, asked of the meaning check on its own: not in

@@ -151,8 +151,7 @@ class LlamaCppGenerator:
                 if piece:
                     # The caller may score other prompts before it asks for the next piece, which
                     # overwrites the cache this reply goes on from; it is kept, and brought back.
-                    held = llm.input_ids[:llm.n_tokens].tolist()
-                    self._states.paused = tuple(held)
+                    held = self._states.paused = tuple(llm.input_ids[:llm.n_tokens].tolist())
                     yield piece
                     self._states.bring_back(held)
         finally:

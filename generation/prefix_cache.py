@@ -103,8 +103,8 @@ class PrefixStates:
         (``paused``) while other prompts were read (``prepare`` saved it then). The saved copy is
         dropped, as the reply goes on from it; if there was none, the missing part is read again."""
         llm = self.llm
-        if llm.n_tokens == len(tokens) and shared(llm.input_ids[:llm.n_tokens], tokens) == len(tokens):
-            return  # nothing else was read meanwhile
+        if llm.n_tokens == len(tokens) and np.array_equal(llm.input_ids[:llm.n_tokens], tokens):
+            return  # nothing else was read meanwhile (the usual case: it runs after every piece)
         cached = self.prepare(tokens)
         self._states.pop(tuple(tokens), None)
         if cached < len(tokens):  # its saved reading was lost: read again, not quite bit for bit
