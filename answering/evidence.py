@@ -14,7 +14,8 @@ is replaced by the first sentence under it. A question that asks for a date ("Wh
 last updated?") gets the policy's sentences that state a date ("Updated October 4, 2019") as its
 evidence, if there are any: a dated line shares almost no words with the question and reads like a
 heading, so the search misses it, and a sentence without a date cannot say when. ``quote_part``
-picks what of a long evidence sentence to quote, word for word.
+picks what of a long evidence sentence to quote, word for word, and ``lead_sentence`` what of a
+list item's lead-in to quote with it.
 This module does not search, prompt or judge answers.
 """
 from __future__ import annotations
@@ -273,6 +274,21 @@ def quote_part(e: Evidence, text: str, max_words: int, question: str, encode: En
         pause = _last_pause(text, a, limit + 1)
         b = pause if pause is not None and word_count(text[a:pause]) >= max_words // 2 else limit  # ends before the comma
     return dataclasses.replace(e, start=a, end=b, text=text[a:b]), cut or _ends_early(text, b, e.clause_start, e.clause_end)
+
+
+def lead_sentence(e: Evidence, text: str, max_words: int) -> str:
+    """For a list item (``e.lead`` set), the last sentence of the line that introduces its list
+    ("We may use your Personal Information for the following purposes:-"), verbatim from the
+    policy ``text``, to quote before the item: alone, "Administer your account" reads like
+    something the policy lets you do. "" for a sentence that is no list item, or when that
+    sentence has more than ``max_words`` words."""
+    if not e.lead:
+        return ""
+    spans = split_sentences(text, e.lead_start, e.lead_start + len(e.lead))
+    if not spans:
+        return ""
+    sentence = text[spans[-1][0]:spans[-1][1]]
+    return sentence if word_count(sentence) <= max_words else ""
 
 
 def _last_pause(text: str, start: int, end: int) -> int | None:

@@ -278,9 +278,11 @@ def _link_text(m: re.Match[str]) -> str:
     return m.group(1).rstrip(".") if followed_by_stop else m.group(1)
 
 
-def plain_rewording(evidence_sentence: str, cut: bool = False) -> str:
+def plain_rewording(evidence_sentence: str, cut: bool = False, lead: str = "") -> str:
     """'The policy says: "<clause>"' with the clause verbatim apart from markdown cleanup, and
-    with " …" at its end if ``cut`` (the sentence goes on in the policy).
+    with " …" at its end if ``cut`` (the sentence goes on in the policy). A list item's ``lead``
+    (the sentence that introduces its list) comes first, then " … " and the item, as the
+    citation shows them.
 
     Removes a leading list marker, heading or quote mark, links (keeping their text), bold and
     emphasis marks and backticks, and folds runs of whitespace; no word is changed, so the
@@ -289,6 +291,9 @@ def plain_rewording(evidence_sentence: str, cut: bool = False) -> str:
     clause = plain_markup(_MD_PREFIX.sub("", evidence_sentence, count=1))
     if not re.search(r"\w", clause):
         raise ValueError(f"nothing to quote in {evidence_sentence!r}")
+    intro = plain_markup(_MD_PREFIX.sub("", lead, count=1)) if lead else ""
+    if re.search(r"\w", intro):
+        clause = f"{intro} … {clause}"
     if cut:
         return f"{QUOTE_LEAD} {_QUOTE_OPEN}{clause} …{_QUOTE_CLOSE}"
     end = "" if clause[-1] in ".!?" else "."

@@ -12,7 +12,8 @@ always of one policy), so it never mixes companies. Each sentence is checked as 
 has written it and shown once one clause supports it, while the model waits to write the next
 (``Reply``); the other clause is asked after that, and its citation follows. A clause the model copies out is reworded by a
 second call; if nothing survives, the clause is quoted, which cannot be wrong (a long one in part,
-so the answer stays within ``MAX_WORDS``: ``evidence.quote_part``), unless the combined score that
+so the answer stays within ``MAX_WORDS``: ``evidence.quote_part``; a list item after the sentence
+that introduces its list: ``evidence.lead_sentence``), unless the combined score that
 some clause answers is below ``min_quote_relevance``, or the question asks when and the part to
 quote gives no date: then the policy doesn't say. With no policy chosen and several in the index,
 each company the search finds gets a line of its own, answered from its policy alone.
@@ -30,7 +31,7 @@ from typing import Generator as Gen, Iterable, Iterator, Sequence
 
 import prompts
 from answering import guards
-from answering.evidence import asks_for_date, lacks_asked_date, quote_part, select_evidence, states_date
+from answering.evidence import asks_for_date, lacks_asked_date, lead_sentence, quote_part, select_evidence, states_date
 from answering.judge import Judge, make_judge, pick_turn
 from answering.readability import word_count
 from answering.relevance import Relevance, RelevanceModel
@@ -272,15 +273,17 @@ class Pipeline:
             why = f"no sentence of the reply passed the checks, and no clause is likely enough to answer to quote it ({rel.answerable:.3f})"
             return (yield from self._abstain(scope, evidence, why, notes))
         if not shown:
-            part, cut = quote_part(evidence[best], self.policies[evidence[best].policy_id].text,
-                                   QUOTE_WORDS, question, self.searcher.embedder.encode)
+            text = self.policies[evidence[best].policy_id].text
+            intro = lead_sentence(evidence[best], text, QUOTE_WORDS // 2)  # a list item is quoted after its lead-in
+            part, cut = quote_part(evidence[best], text, QUOTE_WORDS - word_count(intro), question,
+                                   self.searcher.embedder.encode)
             if lacks_asked_date(question, part.text):
                 # "will update this policy from time to time" is no answer to "when?", quoted or
                 # not; nor is a long dated sentence whose date falls in the part left out.
                 return (yield from self._abstain(scope, evidence, "the question asks when, and the clause (or the part of it to quote) gives no date", notes))
             notes.append("no sentence of the reply was supported: quoting the clause")
             evidence[best] = part
-            quote = guards.plain_rewording(evidence[best].text, cut)
+            quote = guards.plain_rewording(evidence[best].text, cut, intro)
             shown.append(f"{quote} [1]")
             cited, supports = {best: 1}, {best: shown[0]}
             yield shown[0]

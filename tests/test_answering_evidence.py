@@ -3,8 +3,8 @@ for a question that asks when."""
 import numpy as np
 from fakes import HashEmbedder
 
-from answering.evidence import (MAX_EVIDENCE_CHARS, asks_for_date, candidates, dated_sentences, list_lead, quote_part,
-                                select_evidence, sentence_parts)
+from answering.evidence import (MAX_EVIDENCE_CHARS, asks_for_date, candidates, dated_sentences, lead_sentence, list_lead,
+                                quote_part, select_evidence, sentence_parts)
 from answering.readability import word_count
 from answering.types import Evidence
 from retrieval.types import Chunk, Hit, Policy
@@ -46,6 +46,18 @@ def test_the_lead_in_is_not_offered_again_on_its_own():
     assert TEXT[evidence.lead_start:evidence.lead_start + len(evidence.lead)] == evidence.lead  # and its lead
     assert evidence.context == ("We will disclose your personal information as follows: "
                                 "b) to courts or the police when the law requires it;")
+
+
+def test_a_list_item_is_quoted_after_the_last_sentence_of_its_lead_in():
+    text = ("# Use\n\nWe collect your data to run the site. We may use it for the following purposes:-\n\n"
+            "* Administer your account\n")
+    (item,) = candidates([Hit(Chunk("p:0", "p", text.index("* Admin"), len(text) - 1, "* Administer your account", "Use"), 1.0)],
+                         {"p": Policy("p", "P", text)})
+    assert item.lead.startswith("We collect")
+    assert lead_sentence(item, text, 20) == "We may use it for the following purposes:-"
+    assert lead_sentence(item, text, 5) == ""  # a lead-in sentence too long to quote
+    (plain,) = candidates([hit("We keep your data")], {"p": POLICY})
+    assert lead_sentence(plain, TEXT, 20) == ""  # no list item
 
 
 def test_a_hit_on_a_heading_becomes_the_first_sentence_under_it():

@@ -199,6 +199,12 @@ def test_plain_markup_keeps_a_links_text_and_one_full_stop():
         "See our help page or https://a.example. Wait..."  # an ellipsis stays
 
 
+def test_plain_rewording_puts_a_list_items_lead_in_first():
+    assert plain_rewording("* Administer your account", lead="We may use it for the following purposes:-") == (
+        'The policy says: "We may use it for the following purposes:- … Administer your account".')
+    assert plain_rewording("* Administer your account", lead="**") == 'The policy says: "Administer your account".'
+
+
 def test_plain_rewording_of_nothing_raises():
     with pytest.raises(ValueError):
         plain_rewording("  ** ")

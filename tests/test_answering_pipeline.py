@@ -112,6 +112,21 @@ def test_a_contradicted_sentence_is_never_shown_and_the_clause_is_quoted(make):
     assert any("contradicts" in n for n in answer.notes)
 
 
+def test_a_quoted_list_item_comes_after_the_sentence_that_introduces_its_list(tmp_path, fake_embedder):
+    # Alone, "Administer your account" reads like something the policy lets you do.
+    text = "# Use\n\nWe may use your personal information for the following purposes:-\n\n* Administer your account\n"
+    searcher = searcher_over(tmp_path, [Policy("p", "P", text)], fake_embedder)
+    pipeline = Pipeline(searcher, ScriptedGenerator(["Yes, you can delete your account whenever you like."]),
+                        Settings(abstain_below=0.0, min_quote_relevance=0.1), judge=RuleJudge(),
+                        relevance=RelevanceModel.judge_only())
+    answer = pipeline.ask("Can I administer my account?", "p").finish()
+    assert answer.text == ('The policy says: "We may use your personal information for the following purposes:- … '
+                           'Administer your account". [1]')
+    (c,) = answer.citations
+    assert text[c.start:c.end] == c.text == "* Administer your account"
+    assert text[c.lead_start:c.lead_start + len(c.lead)] == c.lead
+
+
 def test_a_long_clause_is_quoted_in_part_so_the_answer_stays_within_the_word_limit(tmp_path, fake_embedder):
     items = ", ".join(f"the {w} you choose" for w in ("colour", "size", "shape", "brand", "model", "style",
                                                        "pattern", "fabric", "finish", "length", "width", "scent"))
