@@ -47,6 +47,7 @@ MAX_SENTENCES = 2
 MAX_COMPANIES = 5  # an "All policies" answer has a line for at most this many companies
 MAX_WORDS = 60
 QUOTE_WORDS = MAX_WORDS - word_count(guards.QUOTE_LEAD)  # the words a quoted clause may have
+QUOTE_LEAD_IN_WORDS = QUOTE_WORDS // 2  # at most this many of them the sentence that introduces a quoted list item
 MAX_QUESTION_CHARS = 500  # the chat box allows this many; a longer question is refused with a message
 LONG_SENTENCE_WORDS = 18
 COPIED = 0.6  # share of a sentence's word triples found in a clause that makes it a copy
@@ -274,7 +275,7 @@ class Pipeline:
             return (yield from self._abstain(scope, evidence, why, notes))
         if not shown:
             text = self.policies[evidence[best].policy_id].text
-            intro = lead_sentence(evidence[best], text, QUOTE_WORDS // 2)  # a list item is quoted after its lead-in
+            intro = lead_sentence(evidence[best], text, QUOTE_LEAD_IN_WORDS)  # a list item is quoted after its lead-in
             part, cut = quote_part(evidence[best], text, QUOTE_WORDS - word_count(intro), question,
                                    self.searcher.embedder.encode)
             if lacks_asked_date(question, part.text):
