@@ -53,6 +53,7 @@ LONG_SENTENCE_WORDS = 18
 COPIED = 0.6  # share of a sentence's word triples found in a clause that makes it a copy
 COPIED_PART = 0.3  # share of a clause sentence's word triples in a copy that makes it part of the copy
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
+_NUMBERS = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 _SENTENCE_END = re.compile(r"[.!?](?:\s*\[\d+(?:\s*,\s*\d+)*\])*\s+(?=[^\s\[])|\n+")
 _LEADS = re.compile(r"^(?:according to (?:the )?(?:clauses?|policy)[^,]*,\s*|(?:the )?clauses? \[?\d*\]? ?(?:say|says|state|states) (?:that )?)", re.I)
 
@@ -305,7 +306,7 @@ class Pipeline:
             for piece in stream:
                 if piece == self._abstain_text(pid):
                     piece = "the policy doesn't say."
-                piece = _MARKER.sub(lambda m: " [" + ", ".join(str(int(n) + offset) for n in m.group(1).split(",")) + "]", piece)
+                piece = renumber(piece, offset)
                 yield head + piece
                 text, head = text + head + piece, ""
             answer = stream.answer
@@ -429,6 +430,12 @@ def _sentences(pieces: Iterable[str]) -> Iterator[str]:
                 yield head
     if buf.strip():
         yield buf.strip()
+
+
+def renumber(text: str, offset: int) -> str:
+    """``text`` with each citation number raised by ``offset`` ("[1][2]" -> "[4][5]"), its spacing
+    as it was, so that a company's line in an "All policies" answer reads like a one-policy answer."""
+    return _NUMBERS.sub(lambda m: "[" + ", ".join(str(int(n) + offset) for n in m.group(1).split(",")) + "]", text)
 
 
 def _copies(sentence: str, clause: str) -> bool:

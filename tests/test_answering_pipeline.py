@@ -4,7 +4,7 @@ import re
 import pytest
 
 from answering.evidence import MAX_EVIDENCE_CHARS
-from answering.pipeline import MAX_WORDS, Pipeline, preamble, top_clauses
+from answering.pipeline import MAX_WORDS, Pipeline, preamble, renumber, top_clauses
 from answering.readability import word_count
 from answering.relevance import RelevanceModel
 from fakes import RuleJudge
@@ -323,6 +323,14 @@ def test_all_policies_get_a_line_per_company_each_from_its_own_policy(tmp_path, 
     for call in pipeline.judge.calls:  # never asked about two companies' clauses at once
         clauses = call[2] if call[0] == "relevance" else (call[2],)
         assert not ("Northwind" in " ".join(clauses) and "Southgate" in " ".join(clauses))
+
+
+def test_a_company_line_keeps_its_citation_marks_as_a_one_policy_answer_has_them():
+    # Numbered on from the lines before it, each mark as it was: "[4][5]", not "[4] [5]".
+    assert renumber("They do not sell it. [1][2]", 3) == "They do not sell it. [4][5]"
+    assert renumber("[2]", 3) == "[5]"  # a citation that follows its sentence on screen
+    assert renumber("They ask first. [1, 2] Then they may. [3]", 1) == "They ask first. [2, 3] Then they may. [4]"
+    assert renumber("the policy doesn't say.", 3) == "the policy doesn't say."
 
 
 def test_all_policies_abstain_when_no_company_answers(tmp_path, fake_embedder):
