@@ -52,8 +52,8 @@ MAX_QUESTION_CHARS = 500  # the chat box allows this many; a longer question is 
 LONG_SENTENCE_WORDS = 18
 COPIED = 0.6  # share of a sentence's word triples found in a clause that makes it a copy
 COPIED_PART = 0.3  # share of a clause sentence's word triples in a copy that makes it part of the copy
-_MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
-_NUMBERS = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+_NUMBERS = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")  # a citation mark, "[1]" or "[1, 2]"
+_MARKER = re.compile(r"\s*" + _NUMBERS.pattern)  # ... with the space before it
 _SENTENCE_END = re.compile(r"[.!?](?:\s*\[\d+(?:\s*,\s*\d+)*\])*\s+(?=[^\s\[])|\n+")
 _LEADS = re.compile(r"^(?:according to (?:the )?(?:clauses?|policy)[^,]*,\s*|(?:the )?clauses? \[?\d*\]? ?(?:say|says|state|states) (?:that )?)", re.I)
 
