@@ -25,7 +25,7 @@ from PIL import Image, ImageDraw
 
 from answering import service
 from answering.pipeline import MAX_QUESTION_CHARS, AnswerStream, QuestionError
-from answering.summary import Summary, compare
+from answering.summary import CategoryLine, FlagLine, Summary, compare
 from answering.types import Answer, Citation, Shown, lead_line
 from generation.base import GenerationError
 from retrieval.chunking import heading_name
@@ -199,19 +199,28 @@ def summary_with_progress(assistant: service.Assistant, policy_id: str) -> Summa
     if found is not None:
         return found
     name = assistant.policy(policy_id).name
+    text = assistant.policy_text(policy_id)
     bar = st.progress(0.0, text=f"Reading the {md(name)} policy, topic by topic (a minute or two, only the first time)…")
+    holder = st.empty()  # the lines made so far, to read while the rest is made
+    so_far = holder.container(border=True, key=f"summary-so-far-{policy_id}")
+    so_far.caption(f"{md(name)}: each line appears here once it is checked; flags come last.")
 
     def progress(done: int, total: int, what: str) -> None:
         bar.progress(done / total if total else 1.0, text=f"{md(name)}: {done} of {total} topics done")
 
+    def shown(line: CategoryLine | FlagLine) -> None:
+        with so_far:
+            (category_line if isinstance(line, CategoryLine) else flag_line)(line, text)
+
     try:
-        made = assistant.summary(policy_id, progress)
+        made = assistant.summary(policy_id, progress, shown)
     except Exception:
         log.exception("could not summarise %s", policy_id)
-        bar.empty()
+        bar.empty()  # the lines made before the failure stay
         st.error("Sorry, this summary could not be made. The details are in the terminal where plainpolicy runs.")
         return None
     bar.empty()
+    holder.empty()
     return made
 
 
@@ -220,18 +229,27 @@ def summary_card(summary: Summary, assistant: service.Assistant) -> None:
     with st.container(border=True, key="summary-card"):
         st.subheader(f"{md(summary.title)} at a glance")
         st.caption("Each line is checked against the policy's own words, shown under it. Not legal advice.")
-        for title, red, icon in (("Red flags", True, ":material/flag:"), ("Good signs", False, ":material/check_circle:")):
+        for title, red in (("Red flags", True), ("Good signs", False)):
             flags = [f for f in summary.flags if f.red == red]
             st.markdown(f"**{title}**")
             if not flags:
                 st.caption("None of the ones we look for.")
             for f in flags:
-                st.markdown(f"{icon} {md(f.text)} `{f.flag}`")
-                quote_html(f.citations, text)
+                flag_line(f, text)
         st.divider()
         for line in summary.categories:
-            st.markdown(f"**{md(line.category)}:** {md(line.text)}")
-            quote_html(line.citations, text)
+            category_line(line, text)
+
+
+def flag_line(flag: FlagLine, text: str) -> None:
+    icon = ":material/flag:" if flag.red else ":material/check_circle:"
+    st.markdown(f"{icon} {md(flag.text)} `{flag.flag}`")
+    quote_html(flag.citations, text)
+
+
+def category_line(line: CategoryLine, text: str) -> None:
+    st.markdown(f"**{md(line.category)}:** {md(line.text)}")
+    quote_html(line.citations, text)
 
 
 def quote_html(citations, text: str) -> None:

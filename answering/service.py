@@ -19,7 +19,7 @@ from typing import Callable, Iterator, Sequence
 import plainpolicy  # noqa: F401  (sets OMP_WAIT_POLICY before torch, faiss or llama.cpp load)
 from answering.pipeline import AnswerStream, Pipeline
 from answering.runtime import load_pipeline
-from answering.summary import Progress as SummaryProgress, Summary, summarize
+from answering.summary import Progress as SummaryProgress, Shown, Summary, summarize
 from answering.summary_cache import SummaryCache
 from answering.turns import TurnQueue
 from generation import Generator, Message
@@ -94,13 +94,14 @@ class Assistant:
         """The policy's summary if it was made before for this text and model, else None."""
         return self._summaries.get(self.policy(policy_id))
 
-    def summary(self, policy_id: str, progress: SummaryProgress | None = None) -> Summary:
+    def summary(self, policy_id: str, progress: SummaryProgress | None = None,
+                shown: Shown | None = None) -> Summary:
         """The policy's summary (``answering.summary``): from the cache beside the index, or made
-        now (about a minute on 2 cores) and stored there."""
+        now (about a minute on 2 cores; ``shown`` gets each line as it is made) and stored there."""
         policy = self.policy(policy_id)
         found = self._summaries.get(policy)
         if found is None:
-            found = summarize(self.pipeline, policy_id, progress)
+            found = summarize(self.pipeline, policy_id, progress, shown)
             self._summaries.put(policy, found)
         return found
 

@@ -14,6 +14,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from answering import service
+from answering import summary as summary_module
 from answering.pipeline import AnswerStream
 from answering.types import Answer, Citation
 from retrieval.index import IndexMissingError
@@ -280,12 +281,26 @@ def test_a_policy_at_a_glance_shows_flags_and_categories_each_with_its_clause(at
     shown = texts(at.markdown)
     assert "Acme Photos at a glance" in texts(at.subheader)
     assert ":material/check_circle: They do not sell your personal data. `no_sell`" in shown
-    assert r"**Data security:** Not mentioned" in shown
+    assert shown.count(r"**Data security:** Not mentioned") == 1  # the lines shown while it was made are gone
     quotes = [h.value for h in at.html if 'class="pp-clause"' in h.value]
     assert "Acme will never sell your personal information to any third party." in quotes[0]
     assert assistant.cached_summary("acme") is not None  # made once, kept with the index
     at.button(key="back").click().run()
     assert "view" not in at.session_state and not at.subheader
+
+
+def test_the_lines_of_a_summary_shown_while_it_was_made_stay_when_it_fails(at, assistant, monkeypatch):
+    def no_flags(*args, **kwargs):
+        raise RuntimeError("the model went away")
+
+    monkeypatch.setattr(summary_module, "topic_flag", no_flags)  # after the category lines
+    at.sidebar.selectbox[0].select("acme").run()
+    at.sidebar.button(key="glance").click().run()
+    assert not at.exception
+    assert "this summary could not be made" in texts(at.error)
+    shown = texts(at.markdown)
+    assert r"**Data security:** Not mentioned" in shown and r"**Third\-party sharing and collection:**" in shown
+    assert "at a glance" not in texts(at.subheader) and assistant.cached_summary("acme") is None
 
 
 def test_compare_puts_the_chosen_policies_side_by_side(at, assistant):

@@ -89,6 +89,17 @@ def test_every_category_has_a_line_cited_verbatim_or_not_mentioned(pipeline):
     assert steps[0] == (0, 15) and steps[-1] == (15, 15)
 
 
+def test_each_line_is_handed_over_as_soon_as_it_is_made_and_the_summary_is_the_same(pipeline):
+    seen = []
+    summary = summarize(pipeline, "acme", progress=lambda done, total, what: seen.append(("step", done)),
+                        shown=seen.append)
+    lines = [x for x in seen if not isinstance(x, tuple)]
+    assert lines == [*summary.categories, *summary.flags] and summary.flags
+    # each category line comes before the next category's step starts, not all at the end
+    assert seen.index(summary.categories[0]) < seen.index(("step", 1))
+    assert summary.categories == summarize(pipeline, "acme").categories
+
+
 def test_the_json_line_follows_the_eval_summary_contract(pipeline):
     raw = json.loads(json.dumps(summarize(pipeline, "acme").to_json()))
     assert set(raw) == {"title", "categories", "flags", "seconds"} and raw["title"] == "Acme"
