@@ -19,7 +19,7 @@ from typing import Callable, Iterator, Sequence
 import plainpolicy  # noqa: F401  (sets OMP_WAIT_POLICY before torch, faiss or llama.cpp load)
 from answering.pipeline import AnswerStream, Pipeline
 from answering.runtime import load_pipeline
-from answering.summary import Progress as SummaryProgress, Shown, Summary, summarize
+from answering.summary import LineReady, Progress as SummaryProgress, Summary, summarize
 from answering.summary_cache import SummaryCache
 from answering.turns import TurnQueue
 from generation import Generator, Message
@@ -95,7 +95,7 @@ class Assistant:
         return self._summaries.get(self.policy(policy_id))
 
     def summary(self, policy_id: str, progress: SummaryProgress | None = None,
-                shown: Shown | None = None) -> Summary:
+                shown: LineReady | None = None) -> Summary:
         """The policy's summary (``answering.summary``): from the cache beside the index, or made
         now (about a minute on 2 cores; ``shown`` gets each line as it is made) and stored there."""
         policy = self.policy(policy_id)

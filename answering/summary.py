@@ -143,11 +143,11 @@ class Summary:
 
 
 Progress = Callable[[int, int, str], None]  # done, total, what is being done
-Shown = Callable[[CategoryLine | FlagLine], None]  # a line, as soon as it is made
+LineReady = Callable[[CategoryLine | FlagLine], None]  # a line, as soon as it is made
 
 
 def summarize(pipeline: Pipeline, policy_id: str, progress: Progress | None = None,
-              shown: Shown | None = None) -> Summary:
+              shown: LineReady | None = None) -> Summary:
     """The summary of one policy of the pipeline's index: about one chat answer per category,
     a ranking for each flag topic that is not a category question too, and a few checks per
     flag, so it takes a while: ``progress`` is told each step, and ``shown`` is given each line
