@@ -208,12 +208,12 @@ def summary_with_progress(assistant: service.Assistant, policy_id: str) -> Summa
     def progress(done: int, total: int, what: str) -> None:
         bar.progress(done / total if total else 1.0, text=f"{md(name)}: {done} of {total} topics done")
 
-    def shown(line: CategoryLine | FlagLine) -> None:
+    def on_line(line: CategoryLine | FlagLine) -> None:
         with so_far:
             (category_line if isinstance(line, CategoryLine) else flag_line)(line, text)
 
     try:
-        made = assistant.summary(policy_id, progress, shown)
+        made = assistant.summary(policy_id, progress, on_line)
     except Exception:
         log.exception("could not summarise %s", policy_id)
         bar.empty()  # the lines made before the failure stay

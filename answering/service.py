@@ -95,13 +95,13 @@ class Assistant:
         return self._summaries.get(self.policy(policy_id))
 
     def summary(self, policy_id: str, progress: SummaryProgress | None = None,
-                shown: LineReady | None = None) -> Summary:
+                on_line: LineReady | None = None) -> Summary:
         """The policy's summary (``answering.summary``): from the cache beside the index, or made
-        now (about a minute on 2 cores; ``shown`` gets each line as it is made) and stored there."""
+        now (about a minute on 2 cores; ``on_line`` gets each line as it is made) and stored there."""
         policy = self.policy(policy_id)
         found = self._summaries.get(policy)
         if found is None:
-            found = summarize(self.pipeline, policy_id, progress, shown)
+            found = summarize(self.pipeline, policy_id, progress, on_line)
             self._summaries.put(policy, found)
         return found
 

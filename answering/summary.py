@@ -147,10 +147,10 @@ LineReady = Callable[[CategoryLine | FlagLine], None]  # a line, as soon as it i
 
 
 def summarize(pipeline: Pipeline, policy_id: str, progress: Progress | None = None,
-              shown: LineReady | None = None) -> Summary:
+              on_line: LineReady | None = None) -> Summary:
     """The summary of one policy of the pipeline's index: about one chat answer per category,
     a ranking for each flag topic that is not a category question too, and a few checks per
-    flag, so it takes a while: ``progress`` is told each step, and ``shown`` is given each line
+    flag, so it takes a while: ``progress`` is told each step, and ``on_line`` is given each line
     (categories in order, then each flag found) as soon as it is made, so that a person can read
     them meanwhile. Neither changes what is made."""
     t0 = time.perf_counter()
@@ -169,8 +169,8 @@ def summarize(pipeline: Pipeline, policy_id: str, progress: Progress | None = No
             progress(n, steps, cat.name)
         answer = pipeline.ask(cat.question, policy_id, ranked=rank(cat.question), max_sentences=1).finish()
         lines.append(category_line(cat, answer, policy.text))
-        if shown:
-            shown(lines[-1])
+        if on_line:
+            on_line(lines[-1])
     flags = []
     for n, topic in enumerate(TOPICS, len(CATEGORIES)):
         if progress:
@@ -178,8 +178,8 @@ def summarize(pipeline: Pipeline, policy_id: str, progress: Progress | None = No
         flag = topic_flag(pipeline, topic, rank(topic.question), policy.text)
         if flag:
             flags.append(flag)
-            if shown:
-                shown(flag)
+            if on_line:
+                on_line(flag)
     if progress:
         progress(steps, steps, "done")
     return Summary(policy_id, policy.name, tuple(lines), tuple(flags), round(time.perf_counter() - t0, 2))

@@ -92,7 +92,7 @@ def test_every_category_has_a_line_cited_verbatim_or_not_mentioned(pipeline):
 def test_each_line_is_handed_over_as_soon_as_it_is_made_and_the_summary_is_the_same(pipeline):
     seen = []
     summary = summarize(pipeline, "acme", progress=lambda done, total, what: seen.append(("step", done)),
-                        shown=seen.append)
+                        on_line=seen.append)
     lines = [x for x in seen if not isinstance(x, tuple)]
     assert lines == [*summary.categories, *summary.flags] and summary.flags
     # each category line comes before the next category's step starts, not all at the end
