@@ -54,7 +54,7 @@ COPIED = 0.6  # share of a sentence's word triples found in a clause that makes 
 COPIED_PART = 0.3  # share of a clause sentence's word triples in a copy that makes it part of the copy
 _NUMBERS = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")  # a citation mark, "[1]" or "[1, 2]"
 _MARKER = re.compile(r"\s*" + _NUMBERS.pattern)  # ... with the space before it
-_SENTENCE_END = re.compile(r"[.!?](?:\s*\[\d+(?:\s*,\s*\d+)*\])*\s+(?=[^\s\[])|\n+")
+_SENTENCE_END = re.compile(r"[.!?](?:" + _MARKER.pattern + r")*\s+(?=[^\s\[])|\n+")  # a sentence end, after its citation marks
 _LEADS = re.compile(r"^(?:according to (?:the )?(?:clauses?|policy)[^,]*,\s*|(?:the )?clauses? \[?\d*\]? ?(?:say|says|state|states) (?:that )?)", re.I)
 
 
